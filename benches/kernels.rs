@@ -1,0 +1,134 @@
+//! Kernel throughput: forward, forward + backward + Adam, and population forward.
+//!
+//! IDs follow the benchmark issue (`adam_step/64-64-10/b32`, ...) so results compare
+//! across versions. Throughput is examples (or individual·examples) per second.
+
+use std::hint::black_box;
+
+use baldwin::learn::{Adam, Optimizer};
+use baldwin::net::{
+    Activation, Architecture, Head, Loss, Network, PopulationEvaluator, Targets, Workspace,
+};
+use baldwin::{rng, task};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+struct Shape {
+    label: &'static str,
+    sizes: &'static [usize],
+    head: Head,
+    loss: Loss,
+}
+
+const DIGITS: Shape = Shape {
+    label: "64-64-10",
+    sizes: &[64, 64, 10],
+    head: Head::Softmax,
+    loss: Loss::CrossEntropy,
+};
+const TINY: Shape = Shape {
+    label: "2-16-1",
+    sizes: &[2, 16, 1],
+    head: Head::Linear,
+    loss: Loss::Mse,
+};
+
+/// A batch of `batch` rows for `shape`: digits images for 64 inputs, XOR rows otherwise.
+fn batch_for(shape: &Shape, batch: usize) -> (Vec<f32>, Vec<u32>, Vec<f32>) {
+    let data = if shape.sizes[0] == 64 {
+        task::digits().train
+    } else {
+        task::xor().train
+    };
+    let indices: Vec<u32> = (0..batch).map(|i| (i % data.len()) as u32).collect();
+    let mut gathered = task::Batch::default();
+    data.gather(&indices, &mut gathered);
+    (gathered.inputs, gathered.classes, gathered.values)
+}
+
+fn network(shape: &Shape) -> Network {
+    Network::dense(Architecture::uniform(shape.sizes, Activation::Tanh, shape.head).unwrap())
+}
+
+fn forward(c: &mut Criterion) {
+    let mut group = c.benchmark_group("forward");
+    for (shape, batch) in [(&DIGITS, 32), (&DIGITS, 256), (&TINY, 4)] {
+        let net = network(shape);
+        let params = net.init(&mut rng::stream(&[1]));
+        let (inputs, _, _) = batch_for(shape, batch);
+        let mut ws = Workspace::new();
+        group.throughput(Throughput::Elements(batch as u64));
+        group.bench_function(BenchmarkId::new(shape.label, format!("b{batch}")), |b| {
+            b.iter(|| black_box(net.forward(&params.genes, &inputs, batch, &mut ws).unwrap()[0]))
+        });
+    }
+    group.finish();
+}
+
+fn adam_step(c: &mut Criterion) {
+    let mut group = c.benchmark_group("adam_step");
+    for (shape, batch) in [(&DIGITS, 32), (&DIGITS, 256), (&TINY, 4)] {
+        let net = network(shape);
+        let mut params = net.init(&mut rng::stream(&[1]));
+        let (inputs, classes, values) = batch_for(shape, batch);
+        let targets = if shape.head == Head::Softmax {
+            Targets::Classes(&classes)
+        } else {
+            Targets::Values(&values)
+        };
+        let mut ws = Workspace::new();
+        let mut grad = vec![0.0; net.genome_len()];
+        let mut adam = Adam::new(1e-4);
+        group.throughput(Throughput::Elements(batch as u64));
+        group.bench_function(BenchmarkId::new(shape.label, format!("b{batch}")), |b| {
+            b.iter(|| {
+                let loss = net
+                    .loss_and_gradient(
+                        &params.genes,
+                        &inputs,
+                        targets,
+                        shape.loss,
+                        &mut ws,
+                        &mut grad,
+                    )
+                    .unwrap();
+                adam.step(&mut params.genes, &grad);
+                black_box(loss)
+            })
+        });
+    }
+    group.finish();
+}
+
+fn population_forward(c: &mut Criterion) {
+    let mut group = c.benchmark_group("population_forward");
+    for (shape, population, batch) in [(&DIGITS, 256, 256), (&TINY, 1024, 4)] {
+        let net = network(shape);
+        let genomes: Vec<f32> = (0..population as u64)
+            .flat_map(|i| net.init(&mut rng::stream(&[i])).genes)
+            .collect();
+        let (inputs, classes, values) = batch_for(shape, batch);
+        let targets = if shape.head == Head::Softmax {
+            Targets::Classes(&classes)
+        } else {
+            Targets::Values(&values)
+        };
+        let mut evaluator = PopulationEvaluator::new();
+        let mut fitness = vec![0.0; population];
+        group.throughput(Throughput::Elements((population * batch) as u64));
+        group.bench_function(
+            BenchmarkId::new(shape.label, format!("p{population}_b{batch}")),
+            |b| {
+                b.iter(|| {
+                    evaluator
+                        .losses(&net, &genomes, &inputs, targets, shape.loss, &mut fitness)
+                        .unwrap();
+                    black_box(fitness[0])
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, forward, adam_step, population_forward);
+criterion_main!(benches);

@@ -1,0 +1,140 @@
+//! Mini-batch training with seeded shuffling and sample accounting.
+
+use rand::RngExt;
+
+use crate::net::{NetError, Network, Params, Workspace, loss::accuracy};
+use crate::optim::Optimizer;
+use crate::rng::{self, Stream};
+use crate::task::{Batch, Dataset};
+
+use super::Loss;
+
+/// Trains one genome with one optimiser. Each step draws the next `batch` examples of a
+/// seeded permutation of the training set (reshuffled when exhausted, so a batch may span
+/// two epochs) and charges them to [`Trainer::samples_used`].
+pub struct Trainer<'n, O: Optimizer> {
+    net: &'n Network,
+    loss: Loss,
+    optimizer: O,
+    batch: usize,
+    rng: Stream,
+    order: Vec<u32>,
+    cursor: usize,
+    samples_used: u64,
+    indices: Vec<u32>,
+    gathered: Batch,
+    grad: Vec<f32>,
+    ws: Workspace,
+}
+
+impl<'n, O: Optimizer> Trainer<'n, O> {
+    pub fn new(
+        net: &'n Network,
+        loss: Loss,
+        optimizer: O,
+        batch: usize,
+        seed: u64,
+    ) -> Result<Self, NetError> {
+        if batch == 0 {
+            return Err(NetError::EmptyBatch);
+        }
+        Ok(Self {
+            net,
+            loss,
+            optimizer,
+            batch,
+            rng: rng::stream(&[seed, 0x0540_7F1E]),
+            order: Vec::new(),
+            cursor: 0,
+            samples_used: 0,
+            indices: Vec::with_capacity(batch),
+            gathered: Batch::default(),
+            grad: vec![0.0; net.genome_len()],
+            ws: Workspace::new(),
+        })
+    }
+
+    /// Training examples consumed so far (forward passes of training data).
+    pub fn samples_used(&self) -> u64 {
+        self.samples_used
+    }
+
+    /// Gradient steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.optimizer.steps()
+    }
+
+    pub fn optimizer(&self) -> &O {
+        &self.optimizer
+    }
+
+    /// One step on the next mini-batch; returns the batch loss before the update.
+    pub fn step(&mut self, params: &mut Params, data: &Dataset) -> Result<f32, NetError> {
+        if data.is_empty() {
+            return Err(NetError::EmptyBatch);
+        }
+        self.next_indices(data.len());
+        data.gather(&self.indices, &mut self.gathered);
+        let loss = self.net.loss_and_gradient(
+            &params.genes,
+            &self.gathered.inputs,
+            self.gathered.targets(),
+            self.loss,
+            &mut self.ws,
+            &mut self.grad,
+        )?;
+        self.optimizer.step(&mut params.genes, &self.grad);
+        self.samples_used += self.batch as u64;
+        Ok(loss)
+    }
+
+    fn next_indices(&mut self, rows: usize) {
+        if self.order.len() != rows {
+            self.order = (0..rows as u32).collect();
+            self.cursor = rows;
+        }
+        self.indices.clear();
+        while self.indices.len() < self.batch {
+            if self.cursor == rows {
+                shuffle(&mut self.order, &mut self.rng);
+                self.cursor = 0;
+            }
+            let take = (self.batch - self.indices.len()).min(rows - self.cursor);
+            self.indices
+                .extend_from_slice(&self.order[self.cursor..self.cursor + take]);
+            self.cursor += take;
+        }
+    }
+}
+
+/// Fisher–Yates, written out so the permutation depends only on the stream.
+fn shuffle(order: &mut [u32], rng: &mut Stream) {
+    for i in (1..order.len()).rev() {
+        let j = rng.random_range(0..=i);
+        order.swap(i, j);
+    }
+}
+
+/// Loss and accuracy of a genome on a whole data set (not charged as training samples).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    pub loss: f32,
+    pub accuracy: f32,
+}
+
+pub fn evaluate(
+    net: &Network,
+    params: &Params,
+    data: &Dataset,
+    loss: Loss,
+    ws: &mut Workspace,
+) -> Result<Evaluation, NetError> {
+    let targets = data.targets();
+    targets.check(data.len(), net.architecture().outputs())?;
+    let z = net.forward(&params.genes, &data.inputs, data.len(), ws)?;
+    let outputs = net.architecture().outputs();
+    Ok(Evaluation {
+        loss: loss.value(net.architecture().head(), z, targets, outputs),
+        accuracy: accuracy(z, targets, outputs),
+    })
+}

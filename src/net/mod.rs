@@ -1,0 +1,26 @@
+//! `net`: the one network representation that both engines optimise.
+//!
+//! A network is a body plan ([`Architecture`]: layer sizes, activations, output head), a
+//! segmentation map ([`Tying`]: which gene block each weight tile expresses) and a genome
+//! ([`Params`]: one flat `Vec<f32>`). [`Network`] joins the first two and knows the genome
+//! layout; it develops a genome into weight matrices, runs batched forward and backward
+//! passes, and (through [`PopulationEvaluator`]) evaluates a whole population in parallel.
+//! Losses live here too because a forward pass is only useful with an objective.
+//!
+//! This module depends on nothing else in the crate except [`crate::rng`]; it must not
+//! know about tasks, strategies or experiments.
+
+mod architecture;
+mod error;
+mod kernels;
+pub mod loss;
+mod network;
+mod population;
+mod tying;
+
+pub use architecture::{Activation, Architecture, Head};
+pub use error::NetError;
+pub use loss::{Loss, Targets};
+pub use network::{Network, Params, Workspace};
+pub use population::PopulationEvaluator;
+pub use tying::{LayerTying, TileRef, Tying, TyingPreset};

@@ -1,0 +1,95 @@
+use crate::net::Targets;
+
+/// What each row should produce.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Labels {
+    /// One class index per row, `0..classes`.
+    Classes { labels: Vec<u32>, classes: usize },
+    /// `[rows, width]` target values, row-major.
+    Values { values: Vec<f32>, width: usize },
+}
+
+/// Rows of inputs with their labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// `[rows, features]`, row-major.
+    pub inputs: Vec<f32>,
+    pub features: usize,
+    pub labels: Labels,
+}
+
+impl Dataset {
+    pub fn len(&self) -> usize {
+        self.inputs.len() / self.features
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.inputs.is_empty()
+    }
+
+    /// Width of the network output this data set needs.
+    pub fn outputs(&self) -> usize {
+        match &self.labels {
+            Labels::Classes { classes, .. } => *classes,
+            Labels::Values { width, .. } => *width,
+        }
+    }
+
+    pub fn targets(&self) -> Targets<'_> {
+        match &self.labels {
+            Labels::Classes { labels, .. } => Targets::Classes(labels),
+            Labels::Values { values, .. } => Targets::Values(values),
+        }
+    }
+
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.inputs[i * self.features..(i + 1) * self.features]
+    }
+
+    /// Copy rows `indices` into `batch`, reusing its buffers.
+    pub fn gather(&self, indices: &[u32], batch: &mut Batch) {
+        batch.inputs.clear();
+        batch.classes.clear();
+        batch.values.clear();
+        for &i in indices {
+            let i = i as usize;
+            batch.inputs.extend_from_slice(self.row(i));
+            match &self.labels {
+                Labels::Classes { labels, .. } => batch.classes.push(labels[i]),
+                Labels::Values { values, width } => {
+                    batch
+                        .values
+                        .extend_from_slice(&values[i * width..(i + 1) * width]);
+                }
+            }
+        }
+        batch.rows = indices.len();
+    }
+}
+
+/// A gathered mini-batch; its buffers are reused from call to call.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub inputs: Vec<f32>,
+    pub classes: Vec<u32>,
+    pub values: Vec<f32>,
+    pub rows: usize,
+}
+
+impl Batch {
+    pub fn targets(&self) -> Targets<'_> {
+        if self.values.is_empty() {
+            Targets::Classes(&self.classes)
+        } else {
+            Targets::Values(&self.values)
+        }
+    }
+}
+
+/// A task's fixed train/test split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Split {
+    pub name: String,
+    pub train: Dataset,
+    pub test: Dataset,
+}
