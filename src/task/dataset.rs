@@ -42,6 +42,32 @@ impl Dataset {
         }
     }
 
+    /// `rows` rows whose classes take turns `0, 1, …, classes − 1, 0, …`, so each class has
+    /// `rows / classes` rows or one more. `push_row(class, inputs)` appends the inputs of
+    /// one row of that class, `features` values.
+    pub(super) fn balanced(
+        features: usize,
+        classes: usize,
+        rows: usize,
+        mut push_row: impl FnMut(u32, &mut Vec<f32>),
+    ) -> Dataset {
+        let mut inputs = Vec::with_capacity(rows * features);
+        let labels: Vec<u32> = (0..rows).map(|i| (i % classes) as u32).collect();
+        for &class in &labels {
+            push_row(class, &mut inputs);
+        }
+        assert_eq!(
+            inputs.len(),
+            rows * features,
+            "each row has `features` inputs"
+        );
+        Dataset {
+            inputs,
+            features,
+            labels: Labels::Classes { labels, classes },
+        }
+    }
+
     pub fn row(&self, i: usize) -> &[f32] {
         &self.inputs[i * self.features..(i + 1) * self.features]
     }
