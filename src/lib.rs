@@ -31,6 +31,7 @@
 //! Mini-batch training with sample accounting is in [`learn`]. Data sets (digits, XOR,
 //! parity) are in [`task`]. Every random stream is derived in [`rng`].
 
+pub mod evolve;
 pub mod learn;
 pub mod net;
 pub mod optim;

@@ -248,3 +248,44 @@ mod tests {
         }
     }
 }
+
+/// Any of the optimisers, as one serialisable value (for configs and checkpoints).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AnyOptimizer {
+    Sgd(Sgd),
+    Momentum(Momentum),
+    Adam(Adam),
+}
+
+impl AnyOptimizer {
+    fn inner(&mut self) -> &mut dyn Optimizer {
+        match self {
+            AnyOptimizer::Sgd(o) => o,
+            AnyOptimizer::Momentum(o) => o,
+            AnyOptimizer::Adam(o) => o,
+        }
+    }
+}
+
+impl Optimizer for AnyOptimizer {
+    fn step(&mut self, params: &mut [f32], grad: &[f32]) {
+        self.inner().step(params, grad)
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            AnyOptimizer::Sgd(o) => o.name(),
+            AnyOptimizer::Momentum(o) => o.name(),
+            AnyOptimizer::Adam(o) => o.name(),
+        }
+    }
+
+    fn steps(&self) -> u64 {
+        match self {
+            AnyOptimizer::Sgd(o) => o.steps(),
+            AnyOptimizer::Momentum(o) => o.steps(),
+            AnyOptimizer::Adam(o) => o.steps(),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+"""Reference evaluation counts for CMA-ES from pycma (Hansen's own implementation).
+
+Reproduces the numbers that tests/strategies.rs compares baldwin's CMA-ES against:
+evaluations to reach f < 1e-10 with default population (lambda = 10 in 10-D),
+positive weights only (CMA_active=False, as in baldwin), 21 seeds.
+
+    pip install cma numpy && python3 benches/peers/cma_reference.py
+
+Measured with pycma 4.5.0: sphere (x0 = 1, sigma0 = 0.5) median 1640 evaluations
+(range 1430-1750, 21/21 reached); Rosenbrock (x0 = 0, sigma0 = 0.5) median 6120
+(range 5300-6960, 20/21 reached).
+"""
+import cma
+import numpy as np
+
+
+def run(f, x0, sigma0, target, seed):
+    es = cma.CMAEvolutionStrategy(x0, sigma0, {
+        'seed': seed, 'verbose': -9, 'CMA_active': False,
+        'ftarget': target, 'maxfevals': 1e5})
+    while not es.stop():
+        xs = es.ask()
+        es.tell(xs, [f(x) for x in xs])
+    return es.result.evaluations, es.result.fbest
+
+
+def sphere(x):
+    return float(np.sum(np.asarray(x) ** 2))
+
+
+def rosenbrock(x):
+    x = np.asarray(x)
+    return float(np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))
+
+
+if __name__ == '__main__':
+    for name, f, x0 in [('sphere', sphere, [1.0] * 10), ('rosenbrock', rosenbrock, [0.0] * 10)]:
+        results = [run(f, x0, 0.5, 1e-10, seed + 1) for seed in range(21)]
+        reached = [e for e, best in results if best < 1e-10]
+        print(f'{name}: {len(reached)}/21 reached 1e-10; evaluations median '
+              f'{np.median(reached):.0f}, min {min(reached)}, max {max(reached)} (pycma {cma.__version__})')

@@ -1,0 +1,34 @@
+//! Fitness of a whole population, in parallel, deterministic for any thread count.
+
+use rayon::prelude::*;
+
+use super::Population;
+use crate::net::{NetError, Network, PopulationEvaluator};
+
+/// `out[i] = f(genome i)` for a plain objective (e.g. a test function), in parallel.
+pub fn evaluate_fn(population: &Population, f: impl Fn(&[f32]) -> f32 + Sync, out: &mut [f32]) {
+    out.par_iter_mut()
+        .enumerate()
+        .for_each(|(i, o)| *o = f(population.genome(i)));
+}
+
+/// Fitness of every member as a network on one shared batch `input[batch, inputs]`,
+/// through the population forward pass. Members without their own body use `shared`.
+/// `fitness` maps a member's readout `z[batch, outputs]` to its fitness.
+pub fn evaluate_networks(
+    population: &Population,
+    shared: &Network,
+    evaluator: &mut PopulationEvaluator,
+    input: &[f32],
+    batch: usize,
+    fitness: impl Fn(&[f32]) -> f32 + Sync,
+    out: &mut [f32],
+) -> Result<(), NetError> {
+    evaluator.evaluate_with(
+        |i| (population.body(i).unwrap_or(shared), population.genome(i)),
+        input,
+        batch,
+        fitness,
+        out,
+    )
+}

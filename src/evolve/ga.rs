@@ -1,0 +1,355 @@
+//! A genetic algorithm in the style of Such et al. 2017 ("Deep Neuroevolution"):
+//! truncation (or tournament) selection, elitism, Gaussian mutation of every gene with an
+//! optional self-adaptive step size (Schwefel's log-normal rule), uniform or block-aligned
+//! crossover, and — when members carry a network — the segmentation operators that tie
+//! and untie gene blocks, so that the tying map itself evolves.
+
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Candidate, EvolveError, Generation, Population, Strategy, require, sampling, segmentation,
+    shaping,
+};
+use crate::net::Network;
+use crate::rng::Stream;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Selection {
+    /// Parents drawn uniformly from the best `fraction` of the population.
+    Truncation { fraction: f32 },
+    /// The best of `size` members drawn uniformly.
+    Tournament { size: usize },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Crossover {
+    None,
+    /// Each gene from either parent.
+    Uniform,
+    /// Whole gene blocks (and bias vectors) from either parent.
+    Blocks,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GaConfig {
+    pub population: usize,
+    /// Best members copied unchanged into the next generation.
+    pub elite: usize,
+    pub selection: Selection,
+    /// Standard deviation of the Gaussian mutation (initial value when self-adaptive).
+    pub mutation_sigma: f32,
+    /// Each member carries its own step size, mutated log-normally before its genes.
+    pub self_adaptive: bool,
+    pub crossover: Crossover,
+    /// Probability that a child is bred by crossover rather than copied from one parent.
+    pub crossover_rate: f32,
+    /// Probability per child of a tie mutation (members with a network only).
+    pub tie_rate: f32,
+    /// Probability per child of an untie (gene duplication) mutation.
+    pub untie_rate: f32,
+}
+
+impl Default for GaConfig {
+    fn default() -> Self {
+        Self {
+            population: 128,
+            elite: 1,
+            selection: Selection::Truncation { fraction: 0.2 },
+            mutation_sigma: 0.02,
+            self_adaptive: false,
+            crossover: Crossover::None,
+            crossover_rate: 0.5,
+            tie_rate: 0.0,
+            untie_rate: 0.0,
+        }
+    }
+}
+
+impl GaConfig {
+    fn validate(&self) -> Result<(), EvolveError> {
+        const S: &str = "ga";
+        require(
+            S,
+            "population",
+            self.population,
+            self.population >= 2,
+            "at least 2",
+        )?;
+        require(
+            S,
+            "elite",
+            self.elite,
+            self.elite < self.population,
+            "below population",
+        )?;
+        match self.selection {
+            Selection::Truncation { fraction } => require(
+                S,
+                "truncation",
+                fraction,
+                fraction > 0.0 && fraction <= 1.0,
+                "in (0, 1]",
+            )?,
+            Selection::Tournament { size } => {
+                require(S, "tournament", size, size >= 1, "at least 1")?
+            }
+        }
+        require(
+            S,
+            "mutation_sigma",
+            self.mutation_sigma,
+            self.mutation_sigma > 0.0 && self.mutation_sigma.is_finite(),
+            "> 0",
+        )?;
+        for (name, rate) in [
+            ("crossover_rate", self.crossover_rate),
+            ("tie_rate", self.tie_rate),
+            ("untie_rate", self.untie_rate),
+        ] {
+            require(S, name, rate, (0.0..=1.0).contains(&rate), "in [0, 1]")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ga {
+    config: GaConfig,
+    seed: u64,
+    generation: u64,
+    population: Population,
+    /// Per-member mutation step sizes.
+    sigmas: Vec<f32>,
+    /// Best member of the last generation told: genes, body, fitness.
+    best: Option<(Vec<f32>, Option<Network>, f32)>,
+    asked: bool,
+}
+
+struct Child {
+    genes: Vec<f32>,
+    body: Option<Network>,
+    sigma: f32,
+}
+
+impl Ga {
+    /// Start from a given population (its members are evaluated first).
+    pub fn new(config: GaConfig, initial: Population, seed: u64) -> Result<Self, EvolveError> {
+        config.validate()?;
+        if initial.len() != config.population {
+            return Err(EvolveError::InvalidOption {
+                strategy: "ga",
+                option: "population",
+                value: initial.len().to_string(),
+                expected: format!("an initial population of {}", config.population),
+            });
+        }
+        let sigmas = vec![config.mutation_sigma; config.population];
+        Ok(Self {
+            config,
+            seed,
+            generation: 0,
+            population: initial,
+            sigmas,
+            best: None,
+            asked: false,
+        })
+    }
+
+    /// Members initialised by `net.init` (each its own stream), each carrying `net` as
+    /// its body so that segmentation operators may change it.
+    pub fn for_network(config: GaConfig, net: &Network, seed: u64) -> Result<Self, EvolveError> {
+        let members = (0..config.population as u64)
+            .map(|i| {
+                let genes = net.init(&mut crate::rng::stream(&[seed, 0x1417, i])).genes;
+                (genes, Some(net.clone()))
+            })
+            .collect();
+        Self::new(config, Population::from_members(members), seed)
+    }
+
+    /// Members `center + init_sigma · N(0, I)` (for plain vectors, e.g. test functions).
+    pub fn around(
+        config: GaConfig,
+        center: &[f32],
+        init_sigma: f32,
+        seed: u64,
+    ) -> Result<Self, EvolveError> {
+        let members = (0..config.population as u64)
+            .map(|i| {
+                let mut rng = crate::rng::stream(&[seed, 0x1417, i]);
+                let genes = center
+                    .iter()
+                    .map(|&c| {
+                        c + init_sigma * Distribution::<f32>::sample(&StandardNormal, &mut rng)
+                    })
+                    .collect();
+                (genes, None)
+            })
+            .collect();
+        Self::new(config, Population::from_members(members), seed)
+    }
+
+    pub fn config(&self) -> &GaConfig {
+        &self.config
+    }
+
+    /// Fitness of the best member of the last generation told.
+    pub fn best_fitness(&self) -> Option<f32> {
+        self.best.as_ref().map(|b| b.2)
+    }
+
+    fn select(&self, order: &[usize], rank_of: &[usize], rng: &mut Stream) -> usize {
+        match self.config.selection {
+            Selection::Truncation { fraction } => {
+                let pool = ((fraction * order.len() as f32).round() as usize).clamp(1, order.len());
+                order[rng.random_range(0..pool)]
+            }
+            Selection::Tournament { size } => (0..size)
+                .map(|_| rng.random_range(0..order.len()))
+                .min_by_key(|&m| rank_of[m])
+                .expect("tournament size ≥ 1"),
+        }
+    }
+
+    fn breed(&self, child: usize, order: &[usize], rank_of: &[usize]) -> Child {
+        let copy = |m: usize| Child {
+            genes: self.population.genome(m).to_vec(),
+            body: self.population.body(m).cloned(),
+            sigma: self.sigmas[m],
+        };
+        if child < self.config.elite {
+            return copy(order[child]);
+        }
+        let mut rng = sampling::member_stream(self.seed, self.generation, child as u64);
+        let first = self.select(order, rank_of, &mut rng);
+        let mut bred = copy(first);
+        if self.config.crossover != Crossover::None
+            && rng.random_bool(self.config.crossover_rate as f64)
+        {
+            let second = self.select(order, rank_of, &mut rng);
+            let other = self.population.genome(second);
+            let same_body = self.population.body(first) == self.population.body(second);
+            // Parents with different tying maps have no common block structure: the child
+            // is then a copy of the first parent (crossover must not split a block).
+            if same_body && other.len() == bred.genes.len() {
+                match (self.config.crossover, self.population.body(first)) {
+                    (Crossover::Blocks, Some(net)) => {
+                        bred.genes = segmentation::block_crossover(
+                            net,
+                            self.population.genome(first),
+                            other,
+                            &mut rng,
+                        );
+                    }
+                    _ => {
+                        for (g, &o) in bred.genes.iter_mut().zip(other) {
+                            if rng.random_bool(0.5) {
+                                *g = o;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if self.config.self_adaptive {
+            // Schwefel's log-normal rule with τ = 1/√d.
+            let tau = 1.0 / (bred.genes.len().max(1) as f32).sqrt();
+            let n: f32 = StandardNormal.sample(&mut rng);
+            bred.sigma *= (tau * n).exp();
+        }
+        let sigma = bred.sigma;
+        bred.genes
+            .iter_mut()
+            .for_each(|g| *g += sigma * Distribution::<f32>::sample(&StandardNormal, &mut rng));
+        if let Some(body) = &bred.body {
+            let mutation = if rng.random_bool(self.config.tie_rate as f64) {
+                segmentation::tie(body, &bred.genes, &mut rng)
+            } else if rng.random_bool(self.config.untie_rate as f64) {
+                segmentation::untie(body, &bred.genes, &mut rng)
+            } else {
+                None
+            };
+            if let Some((body, genes)) = mutation {
+                bred.body = Some(body);
+                bred.genes = genes;
+            }
+        }
+        bred
+    }
+}
+
+impl Strategy for Ga {
+    fn name(&self) -> &'static str {
+        "ga"
+    }
+
+    fn ask(&mut self) -> &Population {
+        self.asked = true;
+        &self.population
+    }
+
+    fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError> {
+        if !self.asked {
+            return Err(EvolveError::TellBeforeAsk);
+        }
+        let n = self.population.len();
+        if fitness.len() != n {
+            return Err(EvolveError::FitnessLength {
+                expected: n,
+                got: fitness.len(),
+            });
+        }
+        let report = Generation::summarize(self.generation, fitness, &self.population);
+        let order = shaping::ranking(fitness);
+        let mut rank_of = vec![0; n];
+        for (rank, &m) in order.iter().enumerate() {
+            rank_of[m] = rank;
+        }
+        let top = order[0];
+        self.best = Some((
+            self.population.genome(top).to_vec(),
+            self.population.body(top).cloned(),
+            fitness[top],
+        ));
+        let children: Vec<Child> = (0..n)
+            .into_par_iter()
+            .map(|c| self.breed(c, &order, &rank_of))
+            .collect();
+        self.sigmas = children.iter().map(|c| c.sigma).collect();
+        self.population =
+            Population::from_members(children.into_iter().map(|c| (c.genes, c.body)).collect());
+        self.generation += 1;
+        self.asked = false;
+        Ok(report)
+    }
+
+    fn center(&self) -> Candidate<'_> {
+        match &self.best {
+            Some((genes, body, _)) => Candidate {
+                genes,
+                body: body.as_ref(),
+            },
+            None => Candidate {
+                genes: self.population.genome(0),
+                body: self.population.body(0),
+            },
+        }
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    fn cost(&self) -> String {
+        format!(
+            "ga: {:.1} MiB of genomes, ~{:.1} M random draws per generation",
+            (2 * self.population.total_genes() * 4) as f64 / (1 << 20) as f64,
+            self.population.total_genes() as f64 / 1e6
+        )
+    }
+}

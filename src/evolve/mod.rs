@@ -1,0 +1,224 @@
+//! `evolve`: slow learning by evolution — GA, OpenAI-ES, SNES, CMA-ES (full and separable)
+//! behind one ask/tell [`Strategy`] trait.
+//!
+//! Conventions: every strategy **minimises** fitness (a loss). Non-finite fitness (NaN,
+//! ±inf) ranks last, is counted in the [`Generation`] report, and never enters a mean or
+//! a covariance. Each strategy keeps its fixed hyper-parameters (`*Config`) apart from its
+//! changing state, and serialises with serde so a run can be checkpointed.
+//!
+//! Shared pieces: [`shaping`] (ranks, fitness shaping), [`sampling`] (per-individual
+//! random streams derived from (seed, generation, individual), so results do not depend
+//! on the thread count), [`crate::optim`] for the optimiser that steps a search mean,
+//! [`evaluate`] (parallel fitness through the population forward pass) and
+//! [`segmentation`] (the tie/untie operators and block-aligned crossover on a network's
+//! tying map). Depends on `net`, `optim` and `rng`; knows nothing of tasks or experiments.
+
+mod cma_es;
+pub mod evaluate;
+pub mod functions;
+mod ga;
+mod openai_es;
+mod population;
+pub mod sampling;
+pub mod segmentation;
+pub mod shaping;
+mod snes;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::net::Network;
+
+pub use cma_es::{CmaEs, CmaEsConfig, Covariance};
+pub use ga::{Crossover, Ga, GaConfig, Selection};
+pub use openai_es::{OpenAiEs, OpenAiEsConfig};
+pub use population::Population;
+pub use shaping::FitnessShaping;
+pub use snes::{Snes, SnesConfig};
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum EvolveError {
+    #[error("{strategy}: {option} = {value} is invalid: {expected}")]
+    InvalidOption {
+        strategy: &'static str,
+        option: &'static str,
+        value: String,
+        expected: String,
+    },
+    #[error(
+        "full CMA-ES at {dim} genes needs a {dim}x{dim} covariance and its eigenvectors \
+         ({mib:.0} MiB, about {gflop:.1} GFLOP per generation), over the limit of \
+         {limit_mib:.0} MiB; use sep-CMA-ES (diagonal covariance) or SNES for large genomes"
+    )]
+    CovarianceTooLarge {
+        dim: usize,
+        mib: f64,
+        gflop: f64,
+        limit_mib: f64,
+    },
+    #[error("tell got {got} fitness values for a population of {expected}")]
+    FitnessLength { expected: usize, got: usize },
+    #[error("tell called before ask")]
+    TellBeforeAsk,
+    #[error("the initial population is empty or its genomes differ in length")]
+    BadInitialPopulation,
+}
+
+/// What one generation did: sample accounting and fitness statistics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generation {
+    /// 0-based index of the generation just told.
+    pub generation: u64,
+    /// Fitness evaluations in this generation (the population size).
+    pub evaluations: u64,
+    /// Training examples consumed: evaluations × batch. Strategies do not know the batch,
+    /// so they leave it 0; [`evaluate`] drivers fill it in.
+    pub samples: u64,
+    /// Best (lowest) finite fitness; NaN if none was finite.
+    pub best: f32,
+    pub mean: f32,
+    pub median: f32,
+    /// How many fitness values were NaN or ±inf.
+    pub non_finite: usize,
+    /// Genes per individual: min, mean, max (they differ under segmentation).
+    pub genes_min: usize,
+    pub genes_mean: f64,
+    pub genes_max: usize,
+}
+
+impl Generation {
+    /// Statistics of one generation's fitness over the population that produced it.
+    pub fn summarize(generation: u64, fitness: &[f32], population: &Population) -> Self {
+        let mut finite: Vec<f32> = fitness.iter().copied().filter(|f| f.is_finite()).collect();
+        finite.sort_by(f32::total_cmp);
+        let nan_if_empty = |v: f32| if finite.is_empty() { f32::NAN } else { v };
+        let mean = finite.iter().map(|&f| f as f64).sum::<f64>() / finite.len().max(1) as f64;
+        let median = match finite.len() {
+            0 => f32::NAN,
+            n if n % 2 == 1 => finite[n / 2],
+            n => 0.5 * (finite[n / 2 - 1] + finite[n / 2]),
+        };
+        let lengths = (0..population.len()).map(|i| population.genome(i).len());
+        let total: usize = lengths.clone().sum();
+        Self {
+            generation,
+            evaluations: fitness.len() as u64,
+            samples: 0,
+            best: nan_if_empty(finite.first().copied().unwrap_or(f32::NAN)),
+            mean: nan_if_empty(mean as f32),
+            median,
+            non_finite: fitness.len() - finite.len(),
+            genes_min: lengths.clone().min().unwrap_or(0),
+            genes_mean: total as f64 / population.len().max(1) as f64,
+            genes_max: lengths.max().unwrap_or(0),
+        }
+    }
+}
+
+/// A strategy's current answer: the distribution mean for an ES, the best individual of
+/// the last generation for a GA; with its body when individuals carry their own tying.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    pub genes: &'a [f32],
+    pub body: Option<&'a Network>,
+}
+
+/// The ask/tell interface every strategy implements.
+///
+/// ```
+/// use baldwin::evolve::{functions, OpenAiEs, OpenAiEsConfig, Strategy};
+/// let config = OpenAiEsConfig { population: 32, sigma: 0.1, lr: 0.05, ..Default::default() };
+/// let mut es = OpenAiEs::new(config, vec![1.0; 5], 7).unwrap();
+/// let mut fitness = vec![0.0; 32];
+/// for _ in 0..300 {
+///     let population = es.ask();
+///     for (i, f) in fitness.iter_mut().enumerate() {
+///         *f = functions::sphere(population.genome(i));
+///     }
+///     es.tell(&fitness).unwrap();
+/// }
+/// assert!(functions::sphere(es.center().genes) < 1e-2);
+/// ```
+pub trait Strategy: Send {
+    fn name(&self) -> &'static str;
+    /// Sample (or breed) the population to evaluate next.
+    fn ask(&mut self) -> &Population;
+    /// Update from the fitness of the population last asked for (lower is better).
+    fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError>;
+    fn center(&self) -> Candidate<'_>;
+    /// Generations told so far.
+    fn generation(&self) -> u64;
+    /// Memory held and arithmetic per generation, in words, for logs and up-front checks.
+    fn cost(&self) -> String;
+}
+
+/// Any strategy as one serialisable value, for checkpoints.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "strategy", rename_all = "snake_case")]
+pub enum AnyStrategy {
+    Ga(Ga),
+    OpenAiEs(OpenAiEs),
+    Snes(Snes),
+    CmaEs(CmaEs),
+}
+
+impl AnyStrategy {
+    fn inner(&self) -> &dyn Strategy {
+        match self {
+            AnyStrategy::Ga(s) => s,
+            AnyStrategy::OpenAiEs(s) => s,
+            AnyStrategy::Snes(s) => s,
+            AnyStrategy::CmaEs(s) => s,
+        }
+    }
+
+    fn inner_mut(&mut self) -> &mut dyn Strategy {
+        match self {
+            AnyStrategy::Ga(s) => s,
+            AnyStrategy::OpenAiEs(s) => s,
+            AnyStrategy::Snes(s) => s,
+            AnyStrategy::CmaEs(s) => s,
+        }
+    }
+}
+
+impl Strategy for AnyStrategy {
+    fn name(&self) -> &'static str {
+        self.inner().name()
+    }
+    fn ask(&mut self) -> &Population {
+        self.inner_mut().ask()
+    }
+    fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError> {
+        self.inner_mut().tell(fitness)
+    }
+    fn center(&self) -> Candidate<'_> {
+        self.inner().center()
+    }
+    fn generation(&self) -> u64 {
+        self.inner().generation()
+    }
+    fn cost(&self) -> String {
+        self.inner().cost()
+    }
+}
+
+/// Check `value` with `ok`, or name the option and what was expected.
+pub(crate) fn require<T: std::fmt::Display>(
+    strategy: &'static str,
+    option: &'static str,
+    value: T,
+    ok: bool,
+    expected: &str,
+) -> Result<(), EvolveError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(EvolveError::InvalidOption {
+            strategy,
+            option,
+            value: value.to_string(),
+            expected: expected.to_string(),
+        })
+    }
+}

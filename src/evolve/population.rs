@@ -1,0 +1,89 @@
+//! A population: genomes stored back to back, each optionally with its own body.
+
+use serde::{Deserialize, Serialize};
+
+use crate::net::Network;
+
+/// Genomes of one generation. Fixed-dimension strategies keep every genome the same
+/// length (a `[members, dim]` matrix); under segmentation each member carries its own
+/// [`Network`] (its tying map) and genome lengths differ.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Population {
+    genes: Vec<f32>,
+    /// `offsets[i]..offsets[i + 1]` are member `i`'s genes.
+    offsets: Vec<usize>,
+    bodies: Option<Vec<Network>>,
+}
+
+impl Population {
+    /// `members` genomes of `dim` zeros.
+    pub fn uniform(members: usize, dim: usize) -> Self {
+        Self {
+            genes: vec![0.0; members * dim],
+            offsets: (0..=members).map(|i| i * dim).collect(),
+            bodies: None,
+        }
+    }
+
+    /// From separate genomes, each optionally with its body.
+    pub fn from_members(members: Vec<(Vec<f32>, Option<Network>)>) -> Self {
+        let mut population = Self {
+            genes: Vec::new(),
+            offsets: vec![0],
+            bodies: None,
+        };
+        let with_bodies = members.iter().any(|(_, b)| b.is_some());
+        let mut bodies = Vec::new();
+        for (genes, body) in members {
+            population.genes.extend_from_slice(&genes);
+            population.offsets.push(population.genes.len());
+            if let Some(body) = body {
+                bodies.push(body);
+            }
+        }
+        if with_bodies {
+            population.bodies = Some(bodies);
+        }
+        population
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn genome(&self, i: usize) -> &[f32] {
+        &self.genes[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    pub fn genome_mut(&mut self, i: usize) -> &mut [f32] {
+        &mut self.genes[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// Member `i`'s own network, when members carry one.
+    pub fn body(&self, i: usize) -> Option<&Network> {
+        self.bodies.as_ref().map(|b| &b[i])
+    }
+
+    pub fn has_bodies(&self) -> bool {
+        self.bodies.is_some()
+    }
+
+    /// All genes back to back.
+    pub fn genes(&self) -> &[f32] {
+        &self.genes
+    }
+
+    /// The `[members, dim]` matrix, when every genome has length `dim`.
+    pub fn matrix_mut(&mut self) -> &mut [f32] {
+        &mut self.genes
+    }
+
+    /// Total genes over all members.
+    pub fn total_genes(&self) -> usize {
+        self.genes.len()
+    }
+}

@@ -1,0 +1,173 @@
+//! SNES, separable natural evolution strategies (Schaul, Glasmachers, Schmidhuber 2011,
+//! Algorithm 1): a Gaussian with a mean and one standard deviation per gene, updated
+//! along the natural gradient with NES utilities.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Candidate, EvolveError, FitnessShaping, Generation, Population, Strategy, require, sampling,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnesConfig {
+    /// Members per generation; `None`: the paper's `4 + ⌊3 ln d⌋`.
+    pub population: Option<usize>,
+    /// Initial standard deviation of every gene.
+    pub sigma: f32,
+    /// Learning rate of the mean (paper: 1).
+    pub lr_mean: f32,
+    /// Learning rate of the log standard deviations; `None`: `(3 + ln d) / (5 √d)`.
+    pub lr_sigma: Option<f32>,
+}
+
+impl Default for SnesConfig {
+    fn default() -> Self {
+        Self {
+            population: None,
+            sigma: 1.0,
+            lr_mean: 1.0,
+            lr_sigma: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snes {
+    config: SnesConfig,
+    population_size: usize,
+    lr_sigma: f32,
+    seed: u64,
+    generation: u64,
+    mean: Vec<f32>,
+    sigma: Vec<f32>,
+    #[serde(skip)]
+    noise: Vec<f32>,
+    #[serde(skip)]
+    population: Population,
+    #[serde(skip)]
+    utilities: Vec<f32>,
+    #[serde(skip)]
+    asked: bool,
+}
+
+impl Snes {
+    pub fn new(config: SnesConfig, mean: Vec<f32>, seed: u64) -> Result<Self, EvolveError> {
+        const S: &str = "snes";
+        let d = mean.len().max(1) as f32;
+        let population_size = config
+            .population
+            .unwrap_or(4 + (3.0 * d.ln()).floor() as usize);
+        require(
+            S,
+            "population",
+            population_size,
+            population_size >= 2,
+            "at least 2",
+        )?;
+        require(S, "sigma", config.sigma, config.sigma > 0.0, "> 0")?;
+        require(S, "lr_mean", config.lr_mean, config.lr_mean > 0.0, "> 0")?;
+        let lr_sigma = config.lr_sigma.unwrap_or((3.0 + d.ln()) / (5.0 * d.sqrt()));
+        require(S, "lr_sigma", lr_sigma, lr_sigma > 0.0, "> 0")?;
+        let sigma = vec![config.sigma; mean.len()];
+        Ok(Self {
+            config,
+            population_size,
+            lr_sigma,
+            seed,
+            generation: 0,
+            mean,
+            sigma,
+            noise: Vec::new(),
+            population: Population::default(),
+            utilities: Vec::new(),
+            asked: false,
+        })
+    }
+
+    pub fn sigma(&self) -> &[f32] {
+        &self.sigma
+    }
+}
+
+impl Strategy for Snes {
+    fn name(&self) -> &'static str {
+        "snes"
+    }
+
+    fn ask(&mut self) -> &Population {
+        let (n, dim) = (self.population_size, self.mean.len());
+        if self.population.len() != n || self.population.total_genes() != n * dim {
+            self.population = Population::uniform(n, dim);
+        }
+        self.noise.resize(n * dim, 0.0);
+        sampling::fill_population_normal(self.seed, self.generation, dim, &mut self.noise);
+        let matrix = self.population.matrix_mut();
+        for (row, s) in matrix
+            .chunks_exact_mut(dim.max(1))
+            .zip(self.noise.chunks_exact(dim.max(1)))
+        {
+            for (((x, &m), &sd), &e) in row.iter_mut().zip(&self.mean).zip(&self.sigma).zip(s) {
+                *x = m + sd * e;
+            }
+        }
+        self.asked = true;
+        &self.population
+    }
+
+    fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError> {
+        if !self.asked {
+            return Err(EvolveError::TellBeforeAsk);
+        }
+        if fitness.len() != self.population_size {
+            return Err(EvolveError::FitnessLength {
+                expected: self.population_size,
+                got: fitness.len(),
+            });
+        }
+        let report = Generation::summarize(self.generation, fitness, &self.population);
+        let dim = self.mean.len();
+        self.utilities.resize(fitness.len(), 0.0);
+        FitnessShaping::NesUtilities.utilities(fitness, &mut self.utilities);
+        // ∇μ = Σ uₖ sₖ,  ∇σ = Σ uₖ (sₖ² − 1)   (natural gradients in local coordinates)
+        let mut grad_mean = vec![0.0f32; dim];
+        let mut grad_sigma = vec![0.0f32; dim];
+        for (&u, s) in self
+            .utilities
+            .iter()
+            .zip(self.noise.chunks_exact(dim.max(1)))
+        {
+            for ((gm, gs), &e) in grad_mean.iter_mut().zip(&mut grad_sigma).zip(s) {
+                *gm += u * e;
+                *gs += u * (e * e - 1.0);
+            }
+        }
+        let (lr_mean, half_lr_sigma) = (self.config.lr_mean, 0.5 * self.lr_sigma);
+        for i in 0..dim {
+            self.mean[i] += lr_mean * self.sigma[i] * grad_mean[i];
+            self.sigma[i] *= (half_lr_sigma * grad_sigma[i]).exp();
+        }
+        self.generation += 1;
+        self.asked = false;
+        Ok(report)
+    }
+
+    fn center(&self) -> Candidate<'_> {
+        Candidate {
+            genes: &self.mean,
+            body: None,
+        }
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    fn cost(&self) -> String {
+        let (n, d) = (self.population_size, self.mean.len());
+        format!(
+            "snes: {:.1} MiB, ~{:.1} MFLOP per generation",
+            ((2 * n + 4) * d * 4) as f64 / (1 << 20) as f64,
+            (6 * n * d) as f64 / 1e6
+        )
+    }
+}
