@@ -32,6 +32,7 @@
 //! parity) are in [`task`]. Every random stream is derived in [`rng`].
 
 pub mod evolve;
+pub mod experiment;
 pub mod learn;
 pub mod net;
 pub mod optim;

@@ -1,0 +1,911 @@
+//! The experiment file: TOML text → validated [`Experiment`].
+//!
+//! Parsing is strict (unknown keys are errors) and every error names the file, line,
+//! column and key, with the allowed values and a "did you mean" for typos. Validation of
+//! ranges and of cross-key constraints (a tile that must divide the hidden layers, a batch
+//! no larger than the training set, keys that do not apply to an arm's learner) happens
+//! here, once, before anything runs.
+
+use std::ops::Range;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::error::{ConfigError, Source};
+use crate::evolve::{
+    CmaEsConfig, Covariance, Crossover, FitnessShaping, GaConfig, OpenAiEsConfig, Selection,
+    SnesConfig,
+};
+use crate::net::{Activation, Architecture, Head, Loss, Network, Tying, TyingPreset};
+use crate::task::{self, DEFAULT_MOTIF, DEFAULT_STRING_LENGTH, Split, TaskKind};
+
+// ---------------------------------------------------------------------------------------
+// The file as written.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExperiment {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    seeds: Option<Spanned<u64>>,
+    task: Spanned<RawTask>,
+    #[serde(default)]
+    network: RawNetwork,
+    budget: Spanned<RawBudget>,
+    #[serde(default, rename = "arm")]
+    arms: Vec<Spanned<RawArm>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTask {
+    kind: Spanned<TaskKind>,
+    bits: Option<Spanned<usize>>,
+    points: Option<Spanned<usize>>,
+    noise: Option<Spanned<f32>>,
+    length: Option<Spanned<usize>>,
+    motif: Option<Spanned<Vec<u8>>>,
+    train: Option<Spanned<usize>>,
+    test: Option<Spanned<usize>>,
+    seed: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNetwork {
+    hidden: Option<Spanned<Vec<usize>>>,
+    activation: Option<Activation>,
+    tying: Option<TyingPreset>,
+    tile: Option<Spanned<[usize; 2]>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBudget {
+    samples: Spanned<u64>,
+    checkpoints: Option<Spanned<usize>>,
+    target: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LearnerKind {
+    Gradient,
+    Evolution,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptimizerKind {
+    Sgd,
+    Momentum,
+    Adam,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrategyKind {
+    Ga,
+    #[serde(rename = "openai_es")]
+    OpenAiEs,
+    Snes,
+    CmaEs,
+    SepCmaEs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SelectionKind {
+    Truncation,
+    Tournament,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArm {
+    name: Spanned<String>,
+    learner: Spanned<LearnerKind>,
+    // Gradient learners.
+    optimizer: Option<Spanned<OptimizerKind>>,
+    momentum: Option<Spanned<f32>>,
+    // Shared.
+    lr: Option<Spanned<f32>>,
+    batch: Option<Spanned<usize>>,
+    weight_decay: Option<Spanned<f32>>,
+    tying: Option<TyingPreset>,
+    tile: Option<Spanned<[usize; 2]>>,
+    // Evolution.
+    strategy: Option<Spanned<StrategyKind>>,
+    population: Option<Spanned<usize>>,
+    sigma: Option<Spanned<f32>>,
+    antithetic: Option<Spanned<bool>>,
+    shaping: Option<Spanned<FitnessShaping>>,
+    elite: Option<Spanned<usize>>,
+    mutation_sigma: Option<Spanned<f32>>,
+    self_adaptive: Option<Spanned<bool>>,
+    selection: Option<Spanned<SelectionKind>>,
+    truncation: Option<Spanned<f32>>,
+    tournament: Option<Spanned<usize>>,
+    crossover: Option<Spanned<Crossover>>,
+    crossover_rate: Option<Spanned<f32>>,
+    tie_rate: Option<Spanned<f32>>,
+    untie_rate: Option<Spanned<f32>>,
+}
+
+// ---------------------------------------------------------------------------------------
+// The validated experiment.
+
+/// Which number says how well a network does, and which way is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Test accuracy, higher is better.
+    Accuracy,
+    /// Test loss (MSE), lower is better.
+    Loss,
+}
+
+impl Metric {
+    pub fn higher_is_better(self) -> bool {
+        self == Metric::Accuracy
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::Accuracy => "test accuracy",
+            Metric::Loss => "test loss (MSE)",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskSpec {
+    pub kind: TaskKind,
+    pub bits: usize,
+    pub points: usize,
+    pub noise: f32,
+    pub length: usize,
+    pub motif: Vec<u8>,
+    pub train: usize,
+    pub test: usize,
+    pub seed: u64,
+}
+
+impl TaskSpec {
+    /// Build the data (deterministic for the spec).
+    pub fn build(&self) -> Split {
+        match self.kind {
+            TaskKind::Xor => task::xor(),
+            TaskKind::Parity => task::parity(self.bits),
+            TaskKind::Spirals => task::spirals(self.points, self.noise, self.seed),
+            TaskKind::Digits => task::digits(),
+            TaskKind::Sine => task::sine(self.train, self.test, self.seed),
+            TaskKind::Motif => {
+                task::motif(self.length, &self.motif, self.train, self.test, self.seed)
+            }
+            TaskKind::Mirror => task::mirror(self.length, self.train, self.test, self.seed),
+        }
+    }
+
+    pub fn metric(&self) -> Metric {
+        match self.kind {
+            TaskKind::Sine => Metric::Loss,
+            _ => Metric::Accuracy,
+        }
+    }
+
+    /// Head and loss the task's labels call for: classes → softmax + cross-entropy;
+    /// values → linear + MSE.
+    pub fn head_and_loss(&self) -> (Head, Loss) {
+        match self.kind {
+            TaskKind::Xor | TaskKind::Parity | TaskKind::Sine => (Head::Linear, Loss::Mse),
+            _ => (Head::Softmax, Loss::CrossEntropy),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkSpec {
+    pub hidden: Vec<usize>,
+    pub activation: Activation,
+    pub tying: TyingPreset,
+    pub tile: [usize; 2],
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Budget {
+    pub samples: u64,
+    pub checkpoints: usize,
+    pub target: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum StrategySpec {
+    Ga(GaConfig),
+    OpenAiEs(OpenAiEsConfig),
+    Snes(SnesConfig),
+    CmaEs(CmaEsConfig),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Learner {
+    Gradient {
+        optimizer: OptimizerKind,
+        lr: f32,
+        momentum: f32,
+        weight_decay: f32,
+        batch: usize,
+    },
+    Evolution {
+        strategy: StrategySpec,
+        batch: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Arm {
+    pub name: String,
+    pub tying: TyingPreset,
+    pub tile: [usize; 2],
+    pub learner: Learner,
+}
+
+impl Arm {
+    /// Training examples one step (or generation) of this arm consumes.
+    pub fn samples_per_step(&self) -> u64 {
+        match &self.learner {
+            Learner::Gradient { batch, .. } => *batch as u64,
+            Learner::Evolution { strategy, batch } => {
+                let population = match strategy {
+                    StrategySpec::Ga(c) => c.population,
+                    StrategySpec::OpenAiEs(c) => c.population,
+                    StrategySpec::Snes(c) => c.population.unwrap_or(0),
+                    StrategySpec::CmaEs(c) => c.population.unwrap_or(0),
+                };
+                (population * batch) as u64
+            }
+        }
+    }
+}
+
+/// A validated experiment: everything needed to run it, nothing left to check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Experiment {
+    pub name: String,
+    pub description: String,
+    pub seeds: u64,
+    pub task: TaskSpec,
+    pub network: NetworkSpec,
+    pub budget: Budget,
+    pub arms: Vec<Arm>,
+}
+
+impl Experiment {
+    /// The network an arm trains: task-sized input and output, the experiment's hidden
+    /// layers, the arm's tying.
+    pub fn network_for(&self, arm: &Arm, data: &Split) -> Network {
+        build_network(&self.network, arm.tying, arm.tile, &self.task, data)
+            .expect("validated when the experiment was loaded")
+    }
+}
+
+fn build_network(
+    spec: &NetworkSpec,
+    tying: TyingPreset,
+    tile: [usize; 2],
+    task: &TaskSpec,
+    data: &Split,
+) -> Result<Network, crate::net::NetError> {
+    let (head, _) = task.head_and_loss();
+    let mut sizes = vec![data.train.features];
+    sizes.extend_from_slice(&spec.hidden);
+    sizes.push(data.train.outputs());
+    let arch = Architecture::uniform(&sizes, spec.activation, head)?;
+    let tying = Tying::preset(&arch, tying, (tile[0], tile[1]))?;
+    Network::new(arch, tying)
+}
+
+// ---------------------------------------------------------------------------------------
+// Loading and validation.
+
+/// Read, parse and validate an experiment file.
+pub fn load(path: &Path) -> Result<Experiment, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        key: None,
+        message: format!("cannot read the file: {e}"),
+        allowed: None,
+        suggestion: None,
+    })?;
+    parse(path, &text)
+}
+
+/// Parse and validate experiment text; `path` is used in error messages only.
+pub fn parse(path: &Path, text: &str) -> Result<Experiment, ConfigError> {
+    let source = Source { file: path, text };
+    let raw: RawExperiment = toml::from_str(text).map_err(|e| source.from_toml(&e))?;
+    Validator { source: &source }.experiment(raw)
+}
+
+struct Validator<'a> {
+    source: &'a Source<'a>,
+}
+
+/// `Some(value)` unless absent; the span for errors.
+fn value<T: Clone>(v: &Option<Spanned<T>>) -> Option<(T, Range<usize>)> {
+    v.as_ref().map(|s| (s.get_ref().clone(), s.span()))
+}
+
+impl Validator<'_> {
+    fn check(
+        &self,
+        ok: bool,
+        span: Range<usize>,
+        key: &str,
+        message: &str,
+    ) -> Result<(), ConfigError> {
+        if ok {
+            Ok(())
+        } else {
+            Err(self.source.error(span, key, message))
+        }
+    }
+
+    fn experiment(&self, raw: RawExperiment) -> Result<Experiment, ConfigError> {
+        let name = raw.name.get_ref().trim().to_string();
+        self.check(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            raw.name.span(),
+            "name",
+            "must be non-empty and use only letters, digits, '-' and '_' (it names the results folder)",
+        )?;
+        let seeds = match &raw.seeds {
+            Some(s) => {
+                self.check(*s.get_ref() >= 1, s.span(), "seeds", "must be at least 1")?;
+                *s.get_ref()
+            }
+            None => 5,
+        };
+        let task_span = raw.task.span();
+        let task = self.task(raw.task.into_inner())?;
+        let data = task.build();
+        let network = self.network(&raw.network)?;
+        if let Err(e) = build_network(&network, network.tying, network.tile, &task, &data) {
+            let span = raw
+                .network
+                .tile
+                .as_ref()
+                .or(raw
+                    .network
+                    .hidden
+                    .as_ref()
+                    .map(|_| raw.network.tile.as_ref())
+                    .flatten())
+                .map(|t| t.span())
+                .or(raw.network.hidden.as_ref().map(|h| h.span()))
+                .unwrap_or(task_span.clone());
+            let key = if raw.network.tile.is_some() {
+                "tile"
+            } else {
+                "hidden"
+            };
+            return Err(self.source.error(span, key, e.to_string()));
+        }
+        let budget_span = raw.budget.span();
+        let budget = self.budget(raw.budget.into_inner(), task.metric())?;
+        if raw.arms.is_empty() {
+            return Err(self.source.general(
+                Some(budget_span.start..budget_span.start),
+                "the experiment has no [[arm]] tables; add at least one learner to compare",
+            ));
+        }
+        let mut arms: Vec<Arm> = Vec::new();
+        for raw_arm in &raw.arms {
+            let arm = self.arm(raw_arm, &network, &task, &data)?;
+            if arms.iter().any(|a| a.name == arm.name) {
+                return Err(self.source.error(
+                    raw_arm.get_ref().name.span(),
+                    "name",
+                    format!(
+                        "two arms are named `{}`; arm names must be unique",
+                        arm.name
+                    ),
+                ));
+            }
+            arms.push(arm);
+        }
+        Ok(Experiment {
+            name,
+            description: raw.description,
+            seeds,
+            task,
+            network,
+            budget,
+            arms,
+        })
+    }
+
+    fn task(&self, raw: RawTask) -> Result<TaskSpec, ConfigError> {
+        let kind = *raw.kind.get_ref();
+        // Keys that apply to each task kind; anything else is an error.
+        let applies: &[&str] = match kind {
+            TaskKind::Xor | TaskKind::Digits => &[],
+            TaskKind::Parity => &["bits"],
+            TaskKind::Spirals => &["points", "noise", "seed"],
+            TaskKind::Sine => &["train", "test", "seed"],
+            TaskKind::Motif => &["length", "motif", "train", "test", "seed"],
+            TaskKind::Mirror => &["length", "train", "test", "seed"],
+        };
+        let given: [(&str, Option<Range<usize>>); 7] = [
+            ("bits", raw.bits.as_ref().map(|s| s.span())),
+            ("points", raw.points.as_ref().map(|s| s.span())),
+            ("noise", raw.noise.as_ref().map(|s| s.span())),
+            ("length", raw.length.as_ref().map(|s| s.span())),
+            ("motif", raw.motif.as_ref().map(|s| s.span())),
+            ("train", raw.train.as_ref().map(|s| s.span())),
+            ("test", raw.test.as_ref().map(|s| s.span())),
+        ];
+        for (key, span) in given {
+            if let Some(span) = span
+                && !applies.contains(&key)
+            {
+                let mut e = self.source.error(
+                    span,
+                    key,
+                    format!("does not apply to task `{}`", kind.name()),
+                );
+                e.allowed = Some(if applies.is_empty() {
+                    "no task keys besides `kind`".into()
+                } else {
+                    applies.join(", ")
+                });
+                return Err(e);
+            }
+        }
+        let bits = value(&raw.bits).map_or(Ok(6), |(b, s)| {
+            self.check((2..=16).contains(&b), s, "bits", "must be between 2 and 16")
+                .map(|_| b)
+        })?;
+        let points = value(&raw.points).map_or(Ok(200), |(p, s)| {
+            self.check(p >= 2, s, "points", "must be at least 2")
+                .map(|_| p)
+        })?;
+        let noise = value(&raw.noise).map_or(Ok(0.05), |(n, s)| {
+            self.check(
+                n >= 0.0 && n.is_finite(),
+                s,
+                "noise",
+                "must be finite and >= 0",
+            )
+            .map(|_| n)
+        })?;
+        let length = value(&raw.length).map_or(Ok(DEFAULT_STRING_LENGTH), |(l, s)| {
+            self.check(
+                (2..=64).contains(&l),
+                s,
+                "length",
+                "must be between 2 and 64",
+            )
+            .map(|_| l)
+        })?;
+        let motif = value(&raw.motif).map_or(Ok(DEFAULT_MOTIF.to_vec()), |(m, s)| {
+            self.check(
+                !m.is_empty() && m.len() <= length && m.iter().all(|&b| b <= 1),
+                s,
+                "motif",
+                "must be a non-empty list of 0s and 1s no longer than `length`",
+            )
+            .map(|_| m)
+        })?;
+        let default_train = if kind == TaskKind::Sine { 200 } else { 1000 };
+        let train = value(&raw.train).map_or(Ok(default_train), |(t, s)| {
+            self.check(t >= 1, s, "train", "must be at least 1")
+                .map(|_| t)
+        })?;
+        let test = value(&raw.test).map_or(Ok(500), |(t, s)| {
+            self.check(t >= 1, s, "test", "must be at least 1")
+                .map(|_| t)
+        })?;
+        Ok(TaskSpec {
+            kind,
+            bits,
+            points,
+            noise,
+            length,
+            motif,
+            train,
+            test,
+            seed: raw.seed.unwrap_or(0),
+        })
+    }
+
+    fn network(&self, raw: &RawNetwork) -> Result<NetworkSpec, ConfigError> {
+        let hidden = value(&raw.hidden).map_or(Ok(vec![32]), |(h, s)| {
+            self.check(
+                h.iter().all(|&n| n >= 1),
+                s,
+                "hidden",
+                "every hidden layer needs at least one unit",
+            )
+            .map(|_| h)
+        })?;
+        let tile = value(&raw.tile).map_or(Ok([4, 4]), |(t, s)| {
+            self.check(
+                t[0] >= 1 && t[1] >= 1,
+                s,
+                "tile",
+                "both sides must be at least 1",
+            )
+            .map(|_| t)
+        })?;
+        Ok(NetworkSpec {
+            hidden,
+            activation: raw.activation.unwrap_or(Activation::Tanh),
+            tying: raw.tying.unwrap_or(TyingPreset::None),
+            tile,
+        })
+    }
+
+    fn budget(&self, raw: RawBudget, metric: Metric) -> Result<Budget, ConfigError> {
+        self.check(
+            *raw.samples.get_ref() >= 1,
+            raw.samples.span(),
+            "samples",
+            "must be at least 1",
+        )?;
+        let checkpoints = value(&raw.checkpoints).map_or(Ok(40), |(c, s)| {
+            self.check(
+                (2..=10_000).contains(&c),
+                s,
+                "checkpoints",
+                "must be between 2 and 10000",
+            )
+            .map(|_| c)
+        })?;
+        let target = match value(&raw.target) {
+            Some((t, s)) => {
+                let ok = match metric {
+                    Metric::Accuracy => (0.0..=1.0).contains(&t),
+                    Metric::Loss => t.is_finite() && t >= 0.0,
+                };
+                self.check(
+                    ok,
+                    s,
+                    "target",
+                    "must be an accuracy in [0, 1] (a test loss >= 0 for regression tasks)",
+                )?;
+                Some(t)
+            }
+            None => None,
+        };
+        Ok(Budget {
+            samples: *raw.samples.get_ref(),
+            checkpoints,
+            target,
+        })
+    }
+
+    fn arm(
+        &self,
+        raw_arm: &Spanned<RawArm>,
+        network: &NetworkSpec,
+        task: &TaskSpec,
+        data: &Split,
+    ) -> Result<Arm, ConfigError> {
+        let raw = raw_arm.get_ref();
+        let name = raw.name.get_ref().trim().to_string();
+        self.check(
+            !name.is_empty(),
+            raw.name.span(),
+            "name",
+            "must not be empty",
+        )?;
+        let tying = raw.tying.unwrap_or(network.tying);
+        let tile = value(&raw.tile).map_or(Ok(network.tile), |(t, s)| {
+            self.check(
+                t[0] >= 1 && t[1] >= 1,
+                s,
+                "tile",
+                "both sides must be at least 1",
+            )
+            .map(|_| t)
+        })?;
+        if let Err(e) = build_network(network, tying, tile, task, data) {
+            let span = raw
+                .tile
+                .as_ref()
+                .map(|t| t.span())
+                .unwrap_or(raw_arm.span());
+            return Err(self.source.error(span, "tile", e.to_string()));
+        }
+        let positive = |v: &Option<Spanned<f32>>, key: &str, default: f32| {
+            value(v).map_or(Ok(default), |(x, s)| {
+                self.check(x > 0.0 && x.is_finite(), s, key, "must be > 0")
+                    .map(|_| x)
+            })
+        };
+        let rate = |v: &Option<Spanned<f32>>, key: &str, default: f32| {
+            value(v).map_or(Ok(default), |(x, s)| {
+                self.check((0.0..=1.0).contains(&x), s, key, "must be in [0, 1]")
+                    .map(|_| x)
+            })
+        };
+        let batch_default = match raw.learner.get_ref() {
+            LearnerKind::Gradient => 32,
+            LearnerKind::Evolution => 64,
+        };
+        let batch =
+            value(&raw.batch).map_or(Ok(batch_default.min(data.train.len())), |(b, s)| {
+                self.check(
+                    b >= 1 && b <= data.train.len(),
+                    s,
+                    "batch",
+                    &format!(
+                        "must be between 1 and the training set size ({})",
+                        data.train.len()
+                    ),
+                )
+                .map(|_| b)
+            })?;
+        let weight_decay = value(&raw.weight_decay).map_or(Ok(0.0), |(w, s)| {
+            self.check(w >= 0.0 && w.is_finite(), s, "weight_decay", "must be >= 0")
+                .map(|_| w)
+        })?;
+        let spans = ArmKeys::of(raw);
+        let learner = match raw.learner.get_ref() {
+            LearnerKind::Gradient => {
+                self.only(&spans, GRADIENT_KEYS, "gradient")?;
+                let optimizer = raw
+                    .optimizer
+                    .as_ref()
+                    .map_or(OptimizerKind::Adam, |o| *o.get_ref());
+                let default_lr = if optimizer == OptimizerKind::Adam {
+                    0.001
+                } else {
+                    0.05
+                };
+                Learner::Gradient {
+                    optimizer,
+                    lr: positive(&raw.lr, "lr", default_lr)?,
+                    momentum: rate(&raw.momentum, "momentum", 0.9)?,
+                    weight_decay,
+                    batch,
+                }
+            }
+            LearnerKind::Evolution => {
+                let Some(strategy) = &raw.strategy else {
+                    let mut e = self.source.error(
+                        raw.learner.span(),
+                        "strategy",
+                        "an evolution arm needs a `strategy`",
+                    );
+                    e.allowed = Some("ga, openai_es, snes, cma_es, sep_cma_es".into());
+                    return Err(e);
+                };
+                let kind = *strategy.get_ref();
+                let allowed = match kind {
+                    StrategyKind::Ga => GA_KEYS,
+                    StrategyKind::OpenAiEs => OPENAI_ES_KEYS,
+                    StrategyKind::Snes | StrategyKind::CmaEs | StrategyKind::SepCmaEs => {
+                        SNES_CMA_KEYS
+                    }
+                };
+                self.only(&spans, allowed, strategy_name(kind))?;
+                let population = value(&raw.population);
+                if let Some((p, s)) = &population {
+                    let min = if matches!(kind, StrategyKind::CmaEs | StrategyKind::SepCmaEs) {
+                        4
+                    } else {
+                        2
+                    };
+                    self.check(
+                        *p >= min,
+                        s.clone(),
+                        "population",
+                        &format!("must be at least {min}"),
+                    )?;
+                }
+                let population_or = |default: usize| population.as_ref().map_or(default, |p| p.0);
+                let spec = match kind {
+                    StrategyKind::Ga => {
+                        let population = population_or(128);
+                        let elite = value(&raw.elite).map_or(Ok(1), |(e, s)| {
+                            self.check(e < population, s, "elite", "must be below `population`")
+                                .map(|_| e)
+                        })?;
+                        let selection = match raw.selection.as_ref().map(|s| *s.get_ref()) {
+                            Some(SelectionKind::Tournament) => Selection::Tournament {
+                                size: value(&raw.tournament).map_or(Ok(4), |(t, s)| {
+                                    self.check(t >= 1, s, "tournament", "must be at least 1")
+                                        .map(|_| t)
+                                })?,
+                            },
+                            _ => Selection::Truncation {
+                                fraction: rate(&raw.truncation, "truncation", 0.2)?,
+                            },
+                        };
+                        StrategySpec::Ga(GaConfig {
+                            population,
+                            elite,
+                            selection,
+                            mutation_sigma: positive(&raw.mutation_sigma, "mutation_sigma", 0.02)?,
+                            self_adaptive: raw.self_adaptive.as_ref().is_some_and(|s| *s.get_ref()),
+                            crossover: raw
+                                .crossover
+                                .as_ref()
+                                .map_or(Crossover::None, |c| *c.get_ref()),
+                            crossover_rate: rate(&raw.crossover_rate, "crossover_rate", 0.5)?,
+                            tie_rate: rate(&raw.tie_rate, "tie_rate", 0.0)?,
+                            untie_rate: rate(&raw.untie_rate, "untie_rate", 0.0)?,
+                        })
+                    }
+                    StrategyKind::OpenAiEs => {
+                        let population = population_or(128);
+                        let antithetic = raw.antithetic.as_ref().is_none_or(|a| *a.get_ref());
+                        if antithetic && population % 2 == 1 {
+                            let span = value(&raw.population)
+                                .map(|p| p.1)
+                                .unwrap_or(raw_arm.span());
+                            return Err(self.source.error(
+                                span,
+                                "population",
+                                "must be even with antithetic sampling (or set antithetic = false)",
+                            ));
+                        }
+                        StrategySpec::OpenAiEs(OpenAiEsConfig {
+                            population,
+                            sigma: positive(&raw.sigma, "sigma", 0.05)?,
+                            lr: positive(&raw.lr, "lr", 0.01)?,
+                            weight_decay,
+                            antithetic,
+                            shaping: raw
+                                .shaping
+                                .as_ref()
+                                .map_or(FitnessShaping::CentredRanks, |s| *s.get_ref()),
+                            adam: true,
+                        })
+                    }
+                    StrategyKind::Snes => StrategySpec::Snes(SnesConfig {
+                        population: Some(population_or(64)),
+                        sigma: positive(&raw.sigma, "sigma", 0.1)?,
+                        ..Default::default()
+                    }),
+                    StrategyKind::CmaEs | StrategyKind::SepCmaEs => {
+                        let covariance = if kind == StrategyKind::CmaEs {
+                            Covariance::Full
+                        } else {
+                            Covariance::Separable
+                        };
+                        let config = CmaEsConfig {
+                            population: Some(population_or(64)),
+                            sigma: positive(&raw.sigma, "sigma", 0.1)? as f64,
+                            covariance,
+                            ..Default::default()
+                        };
+                        let genes = build_network(network, tying, tile, task, data)
+                            .expect("checked above")
+                            .genome_len();
+                        if let Err(e) =
+                            crate::evolve::CmaEs::new(config.clone(), vec![0.0; genes], 0)
+                        {
+                            return Err(self.source.error(
+                                strategy.span(),
+                                "strategy",
+                                e.to_string(),
+                            ));
+                        }
+                        StrategySpec::CmaEs(config)
+                    }
+                };
+                Learner::Evolution {
+                    strategy: spec,
+                    batch,
+                }
+            }
+        };
+        Ok(Arm {
+            name,
+            tying,
+            tile,
+            learner,
+        })
+    }
+
+    /// Reject keys that were given but do not apply to this learner or strategy.
+    fn only(&self, given: &ArmKeys, allowed: &[&str], what: &str) -> Result<(), ConfigError> {
+        for (key, span) in &given.0 {
+            if !COMMON_KEYS.contains(key) && !allowed.contains(key) {
+                let mut e = self.source.error(
+                    span.clone(),
+                    key,
+                    format!("does not apply to `{what}` arms"),
+                );
+                let mut keys: Vec<&str> = COMMON_KEYS.to_vec();
+                keys.extend_from_slice(allowed);
+                e.allowed = Some(keys.join(", "));
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn strategy_name(kind: StrategyKind) -> &'static str {
+    match kind {
+        StrategyKind::Ga => "ga",
+        StrategyKind::OpenAiEs => "openai_es",
+        StrategyKind::Snes => "snes",
+        StrategyKind::CmaEs => "cma_es",
+        StrategyKind::SepCmaEs => "sep_cma_es",
+    }
+}
+
+const COMMON_KEYS: &[&str] = &["name", "learner", "batch", "tying", "tile"];
+const GRADIENT_KEYS: &[&str] = &["optimizer", "lr", "momentum", "weight_decay"];
+const GA_KEYS: &[&str] = &[
+    "strategy",
+    "population",
+    "elite",
+    "mutation_sigma",
+    "self_adaptive",
+    "selection",
+    "truncation",
+    "tournament",
+    "crossover",
+    "crossover_rate",
+    "tie_rate",
+    "untie_rate",
+];
+const OPENAI_ES_KEYS: &[&str] = &[
+    "strategy",
+    "population",
+    "sigma",
+    "lr",
+    "weight_decay",
+    "antithetic",
+    "shaping",
+];
+const SNES_CMA_KEYS: &[&str] = &["strategy", "population", "sigma"];
+
+/// The keys an arm table actually contains, with their spans.
+struct ArmKeys(Vec<(&'static str, Range<usize>)>);
+
+impl ArmKeys {
+    fn of(raw: &RawArm) -> Self {
+        let mut keys = Vec::new();
+        macro_rules! given {
+            ($($field:ident),*) => {
+                $(if let Some(v) = &raw.$field { keys.push((stringify!($field), v.span())); })*
+            };
+        }
+        given!(
+            optimizer,
+            momentum,
+            lr,
+            weight_decay,
+            strategy,
+            population,
+            sigma,
+            antithetic,
+            shaping,
+            elite,
+            mutation_sigma,
+            self_adaptive,
+            selection,
+            truncation,
+            tournament,
+            crossover,
+            crossover_rate,
+            tie_rate,
+            untie_rate
+        );
+        Self(keys)
+    }
+}

@@ -1,0 +1,190 @@
+//! Configuration errors that point at the file, line, column and key, list the allowed
+//! values, and suggest the closest one for a typo.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// A bad experiment file. Displayed as
+/// `file:line:column: key `k`: message` followed by the allowed values and a suggestion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    /// 1-based; 0 when the problem has no place in the file.
+    pub line: usize,
+    pub column: usize,
+    pub key: Option<String>,
+    pub message: String,
+    pub allowed: Option<String>,
+    pub suggestion: Option<String>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        write!(f, ": ")?;
+        if let Some(key) = &self.key {
+            write!(f, "key `{key}`: ")?;
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(allowed) = &self.allowed {
+            write!(f, "\n  allowed: {allowed}")?;
+        }
+        if let Some(suggestion) = &self.suggestion {
+            write!(f, "\n  did you mean `{suggestion}`?")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Turns byte spans of one source text into positioned errors.
+pub struct Source<'a> {
+    pub file: &'a Path,
+    pub text: &'a str,
+}
+
+impl Source<'_> {
+    /// 1-based line and column of byte offset `at`.
+    pub fn position(&self, at: usize) -> (usize, usize) {
+        let at = at.min(self.text.len());
+        let before = &self.text[..at];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rfind('\n').map_or(at, |nl| at - nl - 1) + 1;
+        (line, column)
+    }
+
+    /// The key written on the line of `at` (the text before `=`), if any.
+    fn key_at(&self, at: usize) -> Option<String> {
+        let at = at.min(self.text.len());
+        let start = self.text[..at].rfind('\n').map_or(0, |nl| nl + 1);
+        let end = self.text[at..]
+            .find('\n')
+            .map_or(self.text.len(), |nl| at + nl);
+        let line = &self.text[start..end];
+        let (key, _) = line.split_once('=')?;
+        let key = key.trim();
+        (!key.is_empty() && !key.starts_with('#')).then(|| key.to_string())
+    }
+
+    /// An error at `span` about `key`.
+    pub fn error(&self, span: Range<usize>, key: &str, message: impl Into<String>) -> ConfigError {
+        let (line, column) = self.position(span.start);
+        ConfigError {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            key: Some(key.to_string()),
+            message: message.into(),
+            allowed: None,
+            suggestion: None,
+        }
+    }
+
+    /// An error with no key, e.g. about the file as a whole.
+    pub fn general(&self, span: Option<Range<usize>>, message: impl Into<String>) -> ConfigError {
+        let (line, column) = span.map_or((0, 0), |s| self.position(s.start));
+        ConfigError {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            key: None,
+            message: message.into(),
+            allowed: None,
+            suggestion: None,
+        }
+    }
+
+    /// Translate a TOML/serde error: position from its span, the key from the text, and
+    /// for unknown keys or values the allowed list (serde's "expected one of `a`, `b`")
+    /// with the closest match.
+    pub fn from_toml(&self, error: &toml::de::Error) -> ConfigError {
+        let message = error.message().trim().to_string();
+        let span = error.span();
+        let mut out = self.general(span.clone(), message.clone());
+        let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+        let unknown =
+            message.starts_with("unknown field") || message.starts_with("unknown variant");
+        if unknown && !quoted.is_empty() {
+            let (bad, allowed) = (quoted[0], &quoted[1..]);
+            out.message = if message.starts_with("unknown field") {
+                "unknown key".into()
+            } else {
+                format!("unknown value `{bad}`")
+            };
+            out.key = span
+                .as_ref()
+                .and_then(|s| self.key_at(s.start))
+                .or_else(|| Some(bad.to_string()));
+            if !allowed.is_empty() {
+                out.allowed = Some(allowed.join(", "));
+                out.suggestion = closest(bad, allowed);
+            }
+        } else if let Some(s) = &span {
+            out.key = self.key_at(s.start);
+        }
+        out
+    }
+}
+
+/// The allowed word closest to `word` by edit distance, if it is close enough to be a
+/// plausible typo (at most a third of the word's length, and at least 1).
+pub fn closest(word: &str, allowed: &[&str]) -> Option<String> {
+    let limit = (word.chars().count() / 3).max(1);
+    allowed
+        .iter()
+        .map(|a| (edit_distance(word, a), *a))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, a)| a.to_string())
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_matches_hand_computed_cases() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("opnai_es", "openai_es"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn closest_suggests_only_plausible_typos() {
+        let allowed = ["ga", "openai_es", "snes", "cma_es"];
+        assert_eq!(closest("opnai_es", &allowed), Some("openai_es".into()));
+        assert_eq!(closest("banana", &allowed), None);
+    }
+
+    #[test]
+    fn positions_are_one_based_lines_and_columns() {
+        let source = Source {
+            file: Path::new("x.toml"),
+            text: "a = 1\nbb = 2\n",
+        };
+        assert_eq!(source.position(0), (1, 1));
+        assert_eq!(source.position(6), (2, 1));
+        assert_eq!(source.position(11), (2, 6));
+    }
+}
