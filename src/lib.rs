@@ -29,12 +29,15 @@
 //! backward and population forward are in [`net`]. Optimisers (SGD, momentum, Adam) are
 //! in [`optim`], shared by backprop and by evolution strategies that step a mean.
 //! Mini-batch training with sample accounting is in [`learn`]. Data sets (digits, XOR,
-//! parity) are in [`task`]. Every random stream is derived in [`rng`].
+//! parity) are in [`task`]. Every random stream is derived in [`rng`]. IQM, bootstrap
+//! intervals and samples-to-target are in [`stats`]; SVG charts are drawn by [`plot`].
 
 pub mod evolve;
 pub mod experiment;
 pub mod learn;
 pub mod net;
 pub mod optim;
+pub mod plot;
 pub mod rng;
+pub mod stats;
 pub mod task;

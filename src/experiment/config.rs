@@ -382,12 +382,6 @@ impl Validator<'_> {
                 .network
                 .tile
                 .as_ref()
-                .or(raw
-                    .network
-                    .hidden
-                    .as_ref()
-                    .map(|_| raw.network.tile.as_ref())
-                    .flatten())
                 .map(|t| t.span())
                 .or(raw.network.hidden.as_ref().map(|h| h.span()))
                 .unwrap_or(task_span.clone());
