@@ -1,59 +1,217 @@
-//! The `baldwin` command line. Until the experiment layer exists it runs a built-in
-//! demonstration: a 64-32-10 tanh network trained on the embedded digits with Adam,
-//! printing test accuracy against the training examples consumed.
+//! The `baldwin` command line. Exit codes: 0 success, 2 bad input (a bad experiment
+//! file or flag), 1 a failure while running, 130 interrupted (Ctrl-C).
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use baldwin::learn::{Adam, Loss, Trainer, evaluate};
-use baldwin::net::{Activation, Architecture, Head, Network, Workspace};
-use baldwin::{rng, task};
+use baldwin::experiment::{
+    self, ConfigError, Experiment, RunError, RunOptions, files, reference, report,
+};
+use clap::{Parser, Subcommand};
 
-fn main() -> ExitCode {
-    match demo() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+/// The default experiment, embedded so that `baldwin` with no arguments works anywhere.
+const QUICKSTART: &str = include_str!("../experiments/quickstart.toml");
+
+#[derive(Parser)]
+#[command(
+    name = "baldwin",
+    version,
+    about = "How many examples does evolution need, compared with gradient descent?",
+    long_about = "Runs experiments described in TOML files: every arm (a learner) for every \
+                  seed, charged for the training examples it consumes. Without a command, \
+                  runs the embedded quickstart into results/quickstart/."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run experiment files and write CSV, Markdown and SVG results.
+    Run {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Results folder (default: results/<name>; with several files, DIR/<name>).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Override the number of seeds per arm.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        seeds: Option<u64>,
+        /// Keep finished runs of an earlier, interrupted run of the same configuration.
+        #[arg(long)]
+        resume: bool,
+        /// No progress output.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Check experiment files without running them.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Every experiment key: tasks, learners, strategies, optimisers, defaults.
+    List,
+    /// Redraw summaries and plots of a results folder from its runs.csv.
+    Plot { dir: PathBuf },
+}
+
+enum Failure {
+    BadInput(String),
+    Running(String),
+    Interrupted(String),
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure::BadInput(e.to_string())
+    }
+}
+
+impl From<RunError> for Failure {
+    fn from(e: RunError) -> Self {
+        match e {
+            RunError::Interrupted => Failure::Interrupted(e.to_string()),
+            RunError::ConfigMismatch { .. } => Failure::BadInput(e.to_string()),
+            other => Failure::Running(other.to_string()),
         }
     }
 }
 
-fn demo() -> anyhow::Result<()> {
-    let data = task::digits();
-    let arch = Architecture::uniform(&[64, 32, 10], Activation::Tanh, Head::Softmax)?;
-    let net = Network::dense(arch);
-    println!(
-        "digits: {} train / {} test images; network {} ({} genes); Adam lr 0.001, batch 32",
-        data.train.len(),
-        data.test.len(),
-        net.architecture().label(),
-        net.genome_len()
-    );
-    println!(
-        "{:>10} {:>10} {:>10} {:>9}",
-        "samples", "test_loss", "test_acc", "wall_s"
-    );
-    let mut ws = Workspace::new();
-    let start = Instant::now();
-    for seed in 0..1u64 {
-        let mut params = net.init(&mut rng::stream(&[seed]));
-        let mut trainer = Trainer::new(&net, Loss::CrossEntropy, Adam::new(1e-3), 32, seed)?;
-        let mut next_report = 32u64;
-        while trainer.samples_used() < 1_000_000 {
-            trainer.step(&mut params, &data.train)?;
-            if trainer.samples_used() >= next_report {
-                let eval = evaluate(&net, &params, &data.test, Loss::CrossEntropy, &mut ws)?;
-                println!(
-                    "{:>10} {:>10.4} {:>10.4} {:>9.2}",
-                    trainer.samples_used(),
-                    eval.loss,
-                    eval.accuracy,
-                    start.elapsed().as_secs_f64()
-                );
-                next_report *= 2;
-            }
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => run_text(
+            Path::new("experiments/quickstart.toml (embedded)"),
+            QUICKSTART,
+        ),
+        Some(Command::Run {
+            files,
+            out,
+            seeds,
+            resume,
+            quiet,
+        }) => run_files(&files, out.as_deref(), seeds, resume, !quiet),
+        Some(Command::Validate { files }) => validate(&files),
+        Some(Command::List) => {
+            print!("{}", reference::REFERENCE);
+            Ok(())
         }
+        Some(Command::Plot { dir }) => redraw(&dir),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Running(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Interrupted(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(130)
+        }
+    }
+}
+
+fn stop_flag() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let handler = stop.clone();
+    // A second Ctrl-C while runs wind down is ignored; finished runs are already saved.
+    let _ = ctrlc::set_handler(move || handler.store(true, Ordering::Relaxed));
+    stop
+}
+
+fn run_text(path: &Path, text: &str) -> Result<(), Failure> {
+    let experiment = experiment::parse(path, text)?;
+    let out = PathBuf::from("results").join(&experiment.name);
+    execute(&experiment, &out, false, true)
+}
+
+fn run_files(
+    paths: &[PathBuf],
+    out: Option<&Path>,
+    seeds: Option<u64>,
+    resume: bool,
+    progress: bool,
+) -> Result<(), Failure> {
+    // Validate every file before running any.
+    let mut experiments = Vec::new();
+    for path in paths {
+        let mut e = experiment::load(path)?;
+        if let Some(seeds) = seeds {
+            e.seeds = seeds;
+        }
+        experiments.push(e);
+    }
+    for e in &experiments {
+        let dir = match out {
+            Some(dir) if paths.len() == 1 => dir.to_path_buf(),
+            Some(dir) => dir.join(&e.name),
+            None => PathBuf::from("results").join(&e.name),
+        };
+        execute(e, &dir, resume, progress)?;
+    }
+    Ok(())
+}
+
+fn execute(
+    experiment: &Experiment,
+    out: &Path,
+    resume: bool,
+    progress: bool,
+) -> Result<(), Failure> {
+    let stop = stop_flag();
+    let options = RunOptions {
+        out: out.to_path_buf(),
+        resume,
+        progress,
+    };
+    let records = experiment::run(experiment, &options, &stop)?;
+    let report = report::write(experiment, &records, out)?;
+    println!("{}", report.markdown);
+    println!("Results in {}:", out.display());
+    for file in &report.files {
+        println!("  {}", file.display());
+    }
+    Ok(())
+}
+
+fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
+    let mut bad = Vec::new();
+    for path in paths {
+        match experiment::load(path) {
+            Ok(e) => println!(
+                "{}: ok ({} arms x {} seeds, {} samples per run)",
+                path.display(),
+                e.arms.len(),
+                e.seeds,
+                e.budget.samples
+            ),
+            Err(err) => bad.push(err.to_string()),
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::BadInput(bad.join("\nerror: ")))
+    }
+}
+
+fn redraw(dir: &Path) -> Result<(), Failure> {
+    let config = dir.join("config.toml");
+    let experiment = experiment::load(&config)?;
+    let runs = dir.join("runs.csv");
+    let records = files::read_records(&runs)
+        .map_err(|e| Failure::BadInput(format!("{}: {e}", runs.display())))?;
+    let report = report::write(&experiment, &records, dir)?;
+    println!("{}", report.markdown);
+    for file in &report.files {
+        println!("  {}", file.display());
     }
     Ok(())
 }

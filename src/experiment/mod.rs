@@ -10,6 +10,14 @@
 
 pub mod config;
 pub mod error;
+pub mod files;
+pub mod reference;
+pub mod report;
+mod resolved;
+pub mod run;
+pub mod runner;
 
 pub use config::{Arm, Budget, Experiment, Learner, Metric, load, parse};
 pub use error::ConfigError;
+pub use run::Record;
+pub use runner::{RunError, RunOptions, run};

@@ -1,11 +1,9 @@
 //! Mini-batch training with seeded shuffling and sample accounting.
 
-use rand::RngExt;
-
 use crate::net::{NetError, Network, Params, Workspace, loss::accuracy};
 use crate::optim::Optimizer;
-use crate::rng::{self, Stream};
-use crate::task::{Batch, Dataset};
+use crate::rng;
+use crate::task::{Batch, BatchSampler, Dataset};
 
 use super::Loss;
 
@@ -17,11 +15,9 @@ pub struct Trainer<'n, O: Optimizer> {
     loss: Loss,
     optimizer: O,
     batch: usize,
-    rng: Stream,
-    order: Vec<u32>,
-    cursor: usize,
+    seed: u64,
+    sampler: Option<BatchSampler>,
     samples_used: u64,
-    indices: Vec<u32>,
     gathered: Batch,
     grad: Vec<f32>,
     ws: Workspace,
@@ -43,11 +39,9 @@ impl<'n, O: Optimizer> Trainer<'n, O> {
             loss,
             optimizer,
             batch,
-            rng: rng::stream(&[seed, 0x0540_7F1E]),
-            order: Vec::new(),
-            cursor: 0,
+            seed,
+            sampler: None,
             samples_used: 0,
-            indices: Vec::with_capacity(batch),
             gathered: Batch::default(),
             grad: vec![0.0; net.genome_len()],
             ws: Workspace::new(),
@@ -73,8 +67,14 @@ impl<'n, O: Optimizer> Trainer<'n, O> {
         if data.is_empty() {
             return Err(NetError::EmptyBatch);
         }
-        self.next_indices(data.len());
-        data.gather(&self.indices, &mut self.gathered);
+        let (rows, batch, seed) = (data.len(), self.batch, self.seed);
+        if self.sampler.as_ref().is_some_and(|s| s.rows() != rows) {
+            self.sampler = None;
+        }
+        let sampler = self.sampler.get_or_insert_with(|| {
+            BatchSampler::new(rows, batch, rng::stream(&[seed, 0x0540_7F1E]))
+        });
+        data.gather(sampler.next_batch(), &mut self.gathered);
         let loss = self.net.loss_and_gradient(
             &params.genes,
             &self.gathered.inputs,
@@ -86,32 +86,6 @@ impl<'n, O: Optimizer> Trainer<'n, O> {
         self.optimizer.step(&mut params.genes, &self.grad);
         self.samples_used += self.batch as u64;
         Ok(loss)
-    }
-
-    fn next_indices(&mut self, rows: usize) {
-        if self.order.len() != rows {
-            self.order = (0..rows as u32).collect();
-            self.cursor = rows;
-        }
-        self.indices.clear();
-        while self.indices.len() < self.batch {
-            if self.cursor == rows {
-                shuffle(&mut self.order, &mut self.rng);
-                self.cursor = 0;
-            }
-            let take = (self.batch - self.indices.len()).min(rows - self.cursor);
-            self.indices
-                .extend_from_slice(&self.order[self.cursor..self.cursor + take]);
-            self.cursor += take;
-        }
-    }
-}
-
-/// Fisher–Yates, written out so the permutation depends only on the stream.
-fn shuffle(order: &mut [u32], rng: &mut Stream) {
-    for i in (1..order.len()).rev() {
-        let j = rng.random_range(0..=i);
-        order.swap(i, j);
     }
 }
 

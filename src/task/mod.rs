@@ -19,6 +19,7 @@
 
 mod dataset;
 mod digits;
+mod sampler;
 mod sine;
 mod spirals;
 mod strings;
@@ -30,6 +31,7 @@ use crate::rng::{Stream, stream};
 
 pub use dataset::{Batch, Dataset, Labels, Split};
 pub use digits::{DIGITS_IMAGES, digits};
+pub use sampler::BatchSampler;
 pub use sine::{SineFamily, sine, sine_task};
 pub use spirals::spirals;
 pub use strings::{DEFAULT_MOTIF, DEFAULT_STRING_LENGTH, mirror, motif};

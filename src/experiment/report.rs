@@ -1,0 +1,424 @@
+//! Aggregates of a finished experiment: `runs.csv`, `summary.csv`,
+//! `samples_to_target.csv`, `summary.md` and SVG plots, all from the run records (so
+//! `baldwin plot DIR` can redraw them from `runs.csv` alone).
+//!
+//! Every aggregate over seeds is an IQM with a 95% stratified-bootstrap interval
+//! (Agarwal et al. 2021); bootstrap streams are seeded from the arm's position so the
+//! report is reproducible.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::config::{Experiment, Learner, Metric};
+use super::files::{records_csv, write_atomic};
+use super::run::Record;
+use super::runner::{RunError, io_error};
+use crate::plot::{self, Band, ChartSpec, IntervalRow, LegendCorner, Series};
+use crate::stats::{self, DEFAULT_CONFIDENCE, DEFAULT_REPS, Direction};
+
+/// One arm at one checkpoint, over seeds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckpointSummary {
+    pub arm: String,
+    pub samples: u64,
+    pub n: usize,
+    pub iqm: f64,
+    pub mean: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub wall_s_iqm: f64,
+    pub genes_iqm: f64,
+}
+
+/// Samples to reach the target, per arm.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TargetSummary {
+    pub arm: String,
+    pub target: f64,
+    pub n: usize,
+    pub reached: usize,
+    pub censored: usize,
+    pub iqm: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+/// The aggregates, also returned to the caller for printing.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub checkpoints: Vec<CheckpointSummary>,
+    pub targets: Vec<TargetSummary>,
+    pub markdown: String,
+    pub files: Vec<PathBuf>,
+}
+
+fn interval(values: &[f64], seed: u64) -> stats::Interval {
+    stats::stratified_bootstrap_ci(
+        &[values],
+        stats::iqm,
+        DEFAULT_REPS,
+        DEFAULT_CONFIDENCE,
+        seed,
+    )
+}
+
+fn write_csv<T: serde::Serialize>(path: &Path, rows: &[T]) -> Result<(), RunError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer
+            .serialize(row)
+            .map_err(|e| io_error(path)(std::io::Error::other(e)))?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| io_error(path)(std::io::Error::other(e.to_string())))?;
+    write_atomic(path, &bytes).map_err(io_error(path))
+}
+
+/// Records of arm `name`, grouped by seed, in seed order.
+fn runs_of<'a>(records: &'a [Record], name: &str) -> BTreeMap<u64, Vec<&'a Record>> {
+    let mut by_seed: BTreeMap<u64, Vec<&Record>> = BTreeMap::new();
+    for r in records.iter().filter(|r| r.arm == name) {
+        by_seed.entry(r.seed).or_default().push(r);
+    }
+    by_seed
+}
+
+/// Write every aggregate of `records` into `out`.
+pub fn write(experiment: &Experiment, records: &[Record], out: &Path) -> Result<Report, RunError> {
+    let metric = experiment.task.metric();
+    let direction = if metric.higher_is_better() {
+        Direction::HigherIsBetter
+    } else {
+        Direction::LowerIsBetter
+    };
+    let runs_path = out.join("runs.csv");
+    let bytes = records_csv(records).map_err(io_error(&runs_path))?;
+    write_atomic(&runs_path, &bytes).map_err(io_error(&runs_path))?;
+
+    let mut checkpoints = Vec::new();
+    let mut targets = Vec::new();
+    let mut finals = Vec::new();
+    for (a, arm) in experiment.arms.iter().enumerate() {
+        let by_seed = runs_of(records, &arm.name);
+        let mut at: BTreeMap<u64, Vec<&Record>> = BTreeMap::new();
+        for r in by_seed.values().flatten() {
+            at.entry(r.samples).or_default().push(r);
+        }
+        for (&samples, rows) in &at {
+            let values: Vec<f64> = rows.iter().map(|r| r.test_metric).collect();
+            let ci = interval(&values, a as u64);
+            let walls: Vec<f64> = rows.iter().map(|r| r.wall_s).collect();
+            let genes: Vec<f64> = rows.iter().map(|r| r.genes as f64).collect();
+            checkpoints.push(CheckpointSummary {
+                arm: arm.name.clone(),
+                samples,
+                n: rows.len(),
+                iqm: ci.point,
+                mean: stats::mean(&values),
+                ci_low: ci.low,
+                ci_high: ci.high,
+                wall_s_iqm: stats::iqm(&walls),
+                genes_iqm: stats::iqm(&genes),
+            });
+        }
+        let last: Vec<&Record> = by_seed
+            .values()
+            .filter_map(|rows| rows.last().copied())
+            .collect();
+        let final_values: Vec<f64> = last.iter().map(|r| r.test_metric).collect();
+        let diverged = last.iter().filter(|r| r.status != "ok").count();
+        finals.push((
+            interval(&final_values, a as u64),
+            last.len(),
+            diverged,
+            stats::iqm(&last.iter().map(|r| r.wall_s).collect::<Vec<_>>()),
+        ));
+        if let Some(target) = experiment.budget.target {
+            let crossings: Vec<Option<f64>> = by_seed
+                .values()
+                .map(|rows| {
+                    let points: Vec<(f64, f64)> = rows
+                        .iter()
+                        .map(|r| (r.samples as f64, r.test_metric))
+                        .collect();
+                    stats::first_crossing(&points, target, direction)
+                })
+                .collect();
+            let s =
+                stats::samples_to_target(&crossings, DEFAULT_REPS, DEFAULT_CONFIDENCE, a as u64);
+            targets.push(TargetSummary {
+                arm: arm.name.clone(),
+                target,
+                n: s.n,
+                reached: s.reached,
+                censored: s.censored,
+                iqm: s.iqm,
+                ci_low: s.low,
+                ci_high: s.high,
+            });
+        }
+    }
+    let mut files = vec![runs_path];
+    let summary_path = out.join("summary.csv");
+    write_csv(&summary_path, &checkpoints)?;
+    files.push(summary_path);
+    if !targets.is_empty() {
+        let path = out.join("samples_to_target.csv");
+        write_csv(&path, &targets)?;
+        files.push(path);
+    }
+    let markdown = markdown(experiment, metric, &finals, &targets);
+    let md_path = out.join("summary.md");
+    write_atomic(&md_path, markdown.as_bytes()).map_err(io_error(&md_path))?;
+    files.push(md_path);
+    files.extend(plots(experiment, metric, &checkpoints, &targets, out)?);
+    Ok(Report {
+        checkpoints,
+        targets,
+        markdown,
+        files,
+    })
+}
+
+fn number(x: f64) -> String {
+    if x.is_infinite() {
+        "not reached".into()
+    } else if x.is_nan() {
+        "—".into()
+    } else {
+        plot::compact_number(x)
+    }
+}
+
+fn markdown(
+    experiment: &Experiment,
+    metric: Metric,
+    finals: &[(stats::Interval, usize, usize, f64)],
+    targets: &[TargetSummary],
+) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# {}\n", experiment.name);
+    if !experiment.description.is_empty() {
+        let _ = writeln!(md, "{}\n", experiment.description);
+    }
+    let _ = writeln!(
+        md,
+        "Task `{}`, {} seeds per arm, budget {} training examples per run. \
+         IQM over seeds with 95% stratified-bootstrap CI.\n",
+        experiment.task.kind.name(),
+        experiment.seeds,
+        plot::compact_number(experiment.budget.samples as f64)
+    );
+    let target_header = match experiment.budget.target {
+        Some(t) => format!(" examples to {} {t} [95% CI] | reached |", metric.label()),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        md,
+        "| arm | learner | final {} [95% CI] |{target_header} wall s |",
+        metric.label()
+    );
+    let sep = if targets.is_empty() { "" } else { "---|---|" };
+    let _ = writeln!(md, "|---|---|---|{sep}---|");
+    for (i, arm) in experiment.arms.iter().enumerate() {
+        let learner = match &arm.learner {
+            Learner::Gradient { optimizer, .. } => {
+                format!("gradient ({optimizer:?})").to_lowercase()
+            }
+            Learner::Evolution { strategy, .. } => {
+                let name = match strategy {
+                    super::config::StrategySpec::Ga(_) => "ga",
+                    super::config::StrategySpec::OpenAiEs(_) => "openai_es",
+                    super::config::StrategySpec::Snes(_) => "snes",
+                    super::config::StrategySpec::CmaEs(c) => match c.covariance {
+                        crate::evolve::Covariance::Full => "cma_es",
+                        crate::evolve::Covariance::Separable => "sep_cma_es",
+                    },
+                };
+                format!("evolution ({name})")
+            }
+        };
+        let (ci, n, diverged, wall) = &finals[i];
+        let diverged = if *diverged > 0 {
+            format!(" ({diverged}/{n} diverged)")
+        } else {
+            String::new()
+        };
+        let target = targets
+            .get(i)
+            .map(|t| {
+                format!(
+                    " {} [{}, {}] | {}/{} |",
+                    number(t.iqm),
+                    number(t.ci_low),
+                    number(t.ci_high),
+                    t.reached,
+                    t.n
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            md,
+            "| {} | {learner} | {:.4} [{:.4}, {:.4}]{diverged} |{target} {:.1} |",
+            arm.name, ci.point, ci.low, ci.high, wall
+        );
+    }
+    md
+}
+
+fn series(
+    experiment: &Experiment,
+    checkpoints: &[CheckpointSummary],
+    x: impl Fn(&CheckpointSummary) -> f64,
+    y: impl Fn(&CheckpointSummary) -> (f64, f64, f64),
+) -> Vec<Series> {
+    experiment
+        .arms
+        .iter()
+        .map(|arm| Series {
+            name: arm.name.clone(),
+            points: checkpoints
+                .iter()
+                .filter(|c| c.arm == arm.name)
+                .map(|c| {
+                    let (center, low, high) = y(c);
+                    Band {
+                        x: x(c),
+                        center,
+                        low,
+                        high,
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn plots(
+    experiment: &Experiment,
+    metric: Metric,
+    checkpoints: &[CheckpointSummary],
+    targets: &[TargetSummary],
+    out: &Path,
+) -> Result<Vec<PathBuf>, RunError> {
+    let draw = |e: plot::PlotError| RunError::Io {
+        path: out.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let (y_label, y_range, legend) = match metric {
+        Metric::Accuracy => (
+            "test accuracy (fraction correct)",
+            Some((0.0, 1.0)),
+            LegendCorner::UpperLeft,
+        ),
+        Metric::Loss => (
+            "test loss (mean squared error)",
+            None,
+            LegendCorner::UpperRight,
+        ),
+    };
+    let band = |c: &CheckpointSummary| (c.iqm, c.ci_low, c.ci_high);
+    let mut files = Vec::new();
+    let path = out.join("learning_curves.svg");
+    plot::line_chart(
+        &path,
+        &ChartSpec {
+            title: format!(
+                "{}: {} against training examples",
+                experiment.name,
+                metric.label()
+            ),
+            x_label: "training examples consumed (log scale)".into(),
+            y_label: y_label.into(),
+            log_x: true,
+            y_range,
+            legend,
+        },
+        &series(experiment, checkpoints, |c| c.samples as f64, band),
+    )
+    .map_err(draw)?;
+    files.push(path);
+    let path = out.join("learning_curves_wall.svg");
+    plot::line_chart(
+        &path,
+        &ChartSpec {
+            title: format!(
+                "{}: {} against wall-clock time",
+                experiment.name,
+                metric.label()
+            ),
+            x_label: "wall-clock seconds per run (log scale)".into(),
+            y_label: y_label.into(),
+            log_x: true,
+            y_range,
+            legend,
+        },
+        &series(experiment, checkpoints, |c| c.wall_s_iqm, band),
+    )
+    .map_err(draw)?;
+    files.push(path);
+    if let Some(target) = experiment.budget.target {
+        let path = out.join("samples_to_target.svg");
+        let rows: Vec<IntervalRow> = targets
+            .iter()
+            .map(|t| IntervalRow {
+                name: t.arm.clone(),
+                center: t.iqm,
+                low: t.ci_low,
+                high: t.ci_high,
+                note: Some(format!("{}/{} reached", t.reached, t.n)),
+            })
+            .collect();
+        plot::interval_chart(
+            &path,
+            &ChartSpec {
+                title: format!(
+                    "{}: training examples to reach {} {target}",
+                    experiment.name,
+                    metric.label()
+                ),
+                x_label: "training examples (log scale; IQM over seeds, 95% CI)".into(),
+                y_label: String::new(),
+                log_x: true,
+                y_range: None,
+                legend: LegendCorner::UpperRight,
+            },
+            &rows,
+        )
+        .map_err(draw)?;
+        files.push(path);
+    }
+    let genes_vary = experiment.arms.iter().any(|arm| {
+        let mut genes = checkpoints
+            .iter()
+            .filter(|c| c.arm == arm.name)
+            .map(|c| c.genes_iqm);
+        let first = genes.next();
+        genes.any(|g| Some(g) != first)
+    });
+    if genes_vary {
+        let path = out.join("genes.svg");
+        plot::line_chart(
+            &path,
+            &ChartSpec {
+                title: format!("{}: genome size against training examples", experiment.name),
+                x_label: "training examples consumed (log scale)".into(),
+                y_label: "genes in the current genome (IQM over seeds)".into(),
+                log_x: true,
+                y_range: None,
+                legend: LegendCorner::UpperRight,
+            },
+            &series(
+                experiment,
+                checkpoints,
+                |c| c.samples as f64,
+                |c| (c.genes_iqm, c.genes_iqm, c.genes_iqm),
+            ),
+        )
+        .map_err(draw)?;
+        files.push(path);
+    }
+    Ok(files)
+}

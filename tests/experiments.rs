@@ -1,0 +1,511 @@
+//! The experiment layer through the `baldwin` binary: bad files exit with code 2 and a
+//! message naming the line; runs are deterministic across thread counts; a killed run
+//! resumes to the same results; plots are well-formed SVG.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_baldwin");
+
+fn baldwin(args: &[&str], threads: Option<usize>) -> Output {
+    let mut command = Command::new(BIN);
+    command.args(args).env("NO_COLOR", "1");
+    if let Some(t) = threads {
+        command.env("RAYON_NUM_THREADS", t.to_string());
+    }
+    command.output().expect("the binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("baldwin-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// runs.csv without the wall-clock column, which is the only non-deterministic one.
+fn runs_without_wall_time(dir: &Path) -> String {
+    without_column(dir, "runs.csv", "wall_s")
+}
+
+/// A CSV file of `dir` with column `column` removed.
+fn without_column(dir: &Path, file: &str, column: &str) -> String {
+    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let wall = header.iter().position(|h| *h == column).unwrap();
+    text.lines()
+        .map(|line| {
+            line.split(',')
+                .enumerate()
+                .filter(|(i, _)| *i != wall)
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn every_bad_experiment_file_exits_with_code_2_and_names_the_line_and_key() {
+    // (file, the position and key the message must name, another phrase it must contain)
+    let corpus = [
+        (
+            "unknown_key",
+            ":28:1: key `popuation`",
+            "did you mean `population`?",
+        ),
+        (
+            "typo_strategy",
+            ":27:12: key `strategy`",
+            "did you mean `openai_es`?",
+        ),
+        ("wrong_type", ":29:9: key `sigma`", "invalid type"),
+        ("negative_lr", ":21:6: key `lr`", "must be > 0"),
+        ("zero_sigma", ":29:9: key `sigma`", "must be > 0"),
+        ("population_one", ":28:14: key `population`", "at least 2"),
+        (
+            "batch_larger_than_training_set",
+            ":22:9: key `batch`",
+            "training set size (16)",
+        ),
+        (
+            "tile_does_not_divide",
+            ":11:8: key `tile`",
+            "does not divide",
+        ),
+        ("no_arms", ":13:1:", "no [[arm]]"),
+        ("malformed", ":13:8:", "expected `]`"),
+        (
+            "unknown_task",
+            ":6:8: key `kind`",
+            "allowed: xor, parity, spirals, digits, sine, motif, mirror",
+        ),
+        ("duplicate_arm_names", ":25:8: key `name`", "unique"),
+        (
+            "key_for_another_learner",
+            ":22:14: key `population`",
+            "does not apply to `gradient`",
+        ),
+        ("target_out_of_range", ":16:10: key `target`", "[0, 1]"),
+        ("zero_seeds", ":3:9: key `seeds`", "at least 1"),
+    ];
+    for (name, position, phrase) in corpus {
+        let file = format!("tests/bad/{name}.toml");
+        for command in ["validate", "run"] {
+            let out = baldwin(
+                &[command, &file, "--quiet"][..if command == "run" { 3 } else { 2 }],
+                None,
+            );
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{command} {file}: {stderr}");
+            assert!(
+                stderr.contains(&format!("{file}{position}")),
+                "{command} {file}: expected `{position}` in:\n{stderr}"
+            );
+            assert!(
+                stderr.contains(phrase),
+                "{file}: expected `{phrase}` in:\n{stderr}"
+            );
+            assert!(!stderr.contains("panicked"), "{file}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn bad_flags_and_missing_files_exit_with_code_2() {
+    assert_eq!(baldwin(&["run"], None).status.code(), Some(2));
+    assert_eq!(baldwin(&["frobnicate"], None).status.code(), Some(2));
+    assert_eq!(
+        baldwin(&["run", "tests/fixtures/tiny.toml", "--seeds", "0"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    let out = baldwin(&["validate", "no/such/file.toml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/file.toml"));
+}
+
+#[test]
+fn list_prints_every_task_strategy_and_optimizer() {
+    let out = baldwin(&["list"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "xor",
+        "parity",
+        "spirals",
+        "digits",
+        "sine",
+        "motif",
+        "mirror",
+        "ga",
+        "openai_es",
+        "snes",
+        "cma_es",
+        "sep_cma_es",
+        "sgd",
+        "momentum",
+        "adam",
+        "tie_rate",
+        "untie_rate",
+    ] {
+        assert!(
+            text.contains(word),
+            "`baldwin list` does not mention {word}"
+        );
+    }
+}
+
+#[test]
+fn the_same_seeds_give_the_same_runs_csv_for_one_and_two_threads() {
+    let (one, two) = (scratch("threads1"), scratch("threads2"));
+    for (dir, threads) in [(&one, 1), (&two, 2)] {
+        let out = baldwin(
+            &[
+                "run",
+                "tests/fixtures/tiny.toml",
+                "--quiet",
+                "--out",
+                dir.to_str().unwrap(),
+            ],
+            Some(threads),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let a = runs_without_wall_time(&one);
+    assert_eq!(a, runs_without_wall_time(&two));
+    // 3 arms × 3 seeds, each with several checkpoints.
+    assert!(a.lines().count() > 9 * 3, "{a}");
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_same_results_as_an_uninterrupted_run() {
+    let (whole, killed) = (scratch("whole"), scratch("killed"));
+    let file = "tests/fixtures/tiny.toml";
+    let args = |dir: &Path| -> Vec<String> {
+        [
+            "run",
+            file,
+            "--quiet",
+            "--seeds",
+            "8",
+            "--out",
+            dir.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let out = Command::new(BIN).args(args(&whole)).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Start the same run, SIGKILL it once some but not all runs are saved.
+    let mut child = Command::new(BIN)
+        .args(args(&killed))
+        .env("RAYON_NUM_THREADS", "1")
+        .spawn()
+        .unwrap();
+    let runs = killed.join("runs");
+    let started = Instant::now();
+    let total = 3 * 8;
+    let mut saved_at_kill = 0;
+    while started.elapsed() < Duration::from_secs(120) {
+        let saved = std::fs::read_dir(&runs)
+            .map(|d| {
+                d.filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .path()
+                        .extension()
+                        .is_some_and(|x| x == "csv")
+                })
+                .count()
+            })
+            .unwrap_or(0);
+        if saved >= 1 {
+            child.kill().unwrap();
+            saved_at_kill = saved;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let status = child.wait().unwrap();
+    assert!(saved_at_kill >= 1, "no run was saved within two minutes");
+    assert!(
+        saved_at_kill < total && !status.success(),
+        "the run finished before it could be killed ({saved_at_kill} runs saved)"
+    );
+    assert!(
+        !killed.join("runs.csv").exists(),
+        "aggregates are written only at the end"
+    );
+
+    let mut resume = args(&killed);
+    resume.push("--resume".into());
+    let out = Command::new(BIN).args(&resume).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        runs_without_wall_time(&whole),
+        runs_without_wall_time(&killed)
+    );
+    assert_eq!(
+        without_column(&whole, "summary.csv", "wall_s_iqm"),
+        without_column(&killed, "summary.csv", "wall_s_iqm")
+    );
+    assert_eq!(
+        std::fs::read_to_string(whole.join("samples_to_target.csv")).unwrap(),
+        std::fs::read_to_string(killed.join("samples_to_target.csv")).unwrap()
+    );
+}
+
+#[test]
+fn resume_refuses_results_of_a_different_configuration() {
+    let dir = scratch("mismatch");
+    let out = baldwin(
+        &[
+            "run",
+            "tests/fixtures/tiny.toml",
+            "--quiet",
+            "--seeds",
+            "1",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let out = baldwin(
+        &[
+            "run",
+            "tests/fixtures/tiny.toml",
+            "--quiet",
+            "--seeds",
+            "2",
+            "--resume",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("different configuration"));
+}
+
+#[test]
+fn results_include_well_formed_svgs_with_title_and_legend_and_redraw_from_csv() {
+    let dir = scratch("plots");
+    let out = baldwin(
+        &[
+            "run",
+            "tests/fixtures/tiny.toml",
+            "--quiet",
+            "--seeds",
+            "2",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("| Adam |") && stdout.contains("| GA tied |"),
+        "{stdout}"
+    );
+    for (file, title) in [
+        (
+            "learning_curves.svg",
+            "tiny: test accuracy against training examples",
+        ),
+        (
+            "learning_curves_wall.svg",
+            "tiny: test accuracy against wall-clock time",
+        ),
+        (
+            "samples_to_target.svg",
+            "tiny: training examples to reach test accuracy 0.9",
+        ),
+    ] {
+        let svg = std::fs::read_to_string(dir.join(file)).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let texts: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.is_text())
+            .filter_map(|n| n.text())
+            .map(str::trim)
+            .collect();
+        assert!(
+            texts.iter().any(|t| t.contains(title)),
+            "{file}: no title `{title}` in {texts:?}"
+        );
+        for arm in ["Adam", "ES", "GA tied"] {
+            assert!(texts.contains(&arm), "{file}: no legend entry {arm}");
+        }
+    }
+    for file in [
+        "config.toml",
+        "runs.csv",
+        "summary.csv",
+        "samples_to_target.csv",
+        "summary.md",
+    ] {
+        assert!(dir.join(file).exists(), "{file} missing");
+    }
+    // The resolved config is itself a valid experiment, and plot redraws from the CSV.
+    std::fs::remove_file(dir.join("learning_curves.svg")).unwrap();
+    let out = baldwin(&["plot", dir.to_str().unwrap()], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("learning_curves.svg").exists());
+}
+
+#[test]
+fn the_resolved_config_parses_back_to_the_same_experiment() {
+    for file in ["experiments/quickstart.toml", "tests/fixtures/tiny.toml"] {
+        let experiment = baldwin::experiment::load(Path::new(file)).unwrap();
+        let resolved = experiment.to_toml();
+        let again = baldwin::experiment::parse(Path::new("resolved.toml"), &resolved)
+            .unwrap_or_else(|e| panic!("{file}: {e}\n{resolved}"));
+        assert_eq!(experiment, again, "{file}");
+    }
+}
+
+#[test]
+fn a_file_using_every_documented_key_is_accepted() {
+    let every_key = r#"
+name = "every-key"
+description = "uses every key of `baldwin list`"
+seeds = 2
+[task]
+kind = "motif"
+length = 16
+motif = [1, 0, 1]
+train = 64
+test = 32
+seed = 3
+[network]
+hidden = [8, 8]
+activation = "relu"
+tying = "translation"
+tile = [4, 4]
+[budget]
+samples = 1000
+checkpoints = 5
+target = 0.8
+[[arm]]
+name = "sgd"
+learner = "gradient"
+optimizer = "momentum"
+lr = 0.1
+momentum = 0.8
+weight_decay = 0.001
+batch = 16
+tying = "none"
+tile = [2, 2]
+[[arm]]
+name = "es"
+learner = "evolution"
+strategy = "openai_es"
+population = 8
+sigma = 0.1
+lr = 0.01
+weight_decay = 0.001
+antithetic = true
+shaping = "z_score"
+batch = 8
+[[arm]]
+name = "ga"
+learner = "evolution"
+strategy = "ga"
+population = 8
+elite = 1
+selection = "tournament"
+tournament = 3
+truncation = 0.5
+mutation_sigma = 0.05
+self_adaptive = true
+crossover = "blocks"
+crossover_rate = 0.3
+tie_rate = 0.1
+untie_rate = 0.1
+[[arm]]
+name = "snes"
+learner = "evolution"
+strategy = "snes"
+population = 8
+sigma = 0.2
+[[arm]]
+name = "sep"
+learner = "evolution"
+strategy = "sep_cma_es"
+population = 8
+sigma = 0.2
+"#;
+    let e = baldwin::experiment::parse(Path::new("every.toml"), every_key).unwrap();
+    assert_eq!(e.arms.len(), 5);
+    for key in [
+        "bits",
+        "points",
+        "noise",
+        "length",
+        "motif",
+        "train",
+        "test",
+        "seed",
+        "hidden",
+        "activation",
+        "tying",
+        "tile",
+        "samples",
+        "checkpoints",
+        "target",
+        "optimizer",
+        "lr",
+        "momentum",
+        "weight_decay",
+        "batch",
+        "strategy",
+        "population",
+        "sigma",
+        "antithetic",
+        "shaping",
+        "elite",
+        "selection",
+        "truncation",
+        "tournament",
+        "mutation_sigma",
+        "self_adaptive",
+        "crossover",
+        "crossover_rate",
+        "tie_rate",
+        "untie_rate",
+        "seeds",
+        "description",
+    ] {
+        assert!(
+            baldwin::experiment::reference::REFERENCE.contains(key),
+            "`baldwin list` does not document `{key}`"
+        );
+    }
+}
