@@ -20,6 +20,9 @@ use crate::evolve::{
 use crate::net::{Activation, Architecture, Head, Loss, Network, Tying, TyingPreset};
 use crate::task::{self, DEFAULT_MOTIF, DEFAULT_STRING_LENGTH, Split, TaskKind};
 
+/// Tile of tied presets when the file names none.
+pub const DEFAULT_TILE: [usize; 2] = [4, 4];
+
 // ---------------------------------------------------------------------------------------
 // The file as written.
 
@@ -211,7 +214,8 @@ pub struct NetworkSpec {
     pub hidden: Vec<usize>,
     pub activation: Activation,
     pub tying: TyingPreset,
-    pub tile: [usize; 2],
+    /// `None`: tied presets use 4x4 tiles, `none` uses one dense tile per layer.
+    pub tile: Option<[usize; 2]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -248,7 +252,7 @@ pub enum Learner {
 pub struct Arm {
     pub name: String,
     pub tying: TyingPreset,
-    pub tile: [usize; 2],
+    pub tile: Option<[usize; 2]>,
     pub learner: Learner,
 }
 
@@ -294,7 +298,7 @@ impl Experiment {
 fn build_network(
     spec: &NetworkSpec,
     tying: TyingPreset,
-    tile: [usize; 2],
+    tile: Option<[usize; 2]>,
     task: &TaskSpec,
     data: &Split,
 ) -> Result<Network, crate::net::NetError> {
@@ -303,7 +307,13 @@ fn build_network(
     sizes.extend_from_slice(&spec.hidden);
     sizes.push(data.train.outputs());
     let arch = Architecture::uniform(&sizes, spec.activation, head)?;
-    let tying = Tying::preset(&arch, tying, (tile[0], tile[1]))?;
+    let tying = match (tying, tile) {
+        (TyingPreset::None, None) => Tying::dense(&arch),
+        (_, tile) => {
+            let [rows, cols] = tile.unwrap_or(DEFAULT_TILE);
+            Tying::preset(&arch, tying, (rows, cols))?
+        }
+    };
     Network::new(arch, tying)
 }
 
@@ -352,6 +362,17 @@ impl Validator<'_> {
             Ok(())
         } else {
             Err(self.source.error(span, key, message))
+        }
+    }
+
+    fn tile(&self, raw: &Option<Spanned<[usize; 2]>>) -> Result<Option<[usize; 2]>, ConfigError> {
+        match value(raw) {
+            Some((t, s)) => {
+                let ok = t[0] >= 1 && t[1] >= 1;
+                self.check(ok, s, "tile", "both sides must be at least 1")?;
+                Ok(Some(t))
+            }
+            None => Ok(None),
         }
     }
 
@@ -530,15 +551,7 @@ impl Validator<'_> {
             )
             .map(|_| h)
         })?;
-        let tile = value(&raw.tile).map_or(Ok([4, 4]), |(t, s)| {
-            self.check(
-                t[0] >= 1 && t[1] >= 1,
-                s,
-                "tile",
-                "both sides must be at least 1",
-            )
-            .map(|_| t)
-        })?;
+        let tile = self.tile(&raw.tile)?;
         Ok(NetworkSpec {
             hidden,
             activation: raw.activation.unwrap_or(Activation::Tanh),
@@ -602,15 +615,7 @@ impl Validator<'_> {
             "must not be empty",
         )?;
         let tying = raw.tying.unwrap_or(network.tying);
-        let tile = value(&raw.tile).map_or(Ok(network.tile), |(t, s)| {
-            self.check(
-                t[0] >= 1 && t[1] >= 1,
-                s,
-                "tile",
-                "both sides must be at least 1",
-            )
-            .map(|_| t)
-        })?;
+        let tile = self.tile(&raw.tile)?.or(network.tile);
         if let Err(e) = build_network(network, tying, tile, task, data) {
             let span = raw
                 .tile

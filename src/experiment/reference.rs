@@ -26,6 +26,7 @@ top level
   activation    tanh      tanh | relu | sigmoid | identity
   tying         none      none | translation | mirror | all   (hidden layers only)
   tile          [4, 4]    tile shape [rows, cols]; must divide every hidden weight matrix
+                          (with tying = none and no tile: one dense tile per layer)
   (inputs and outputs come from the task; classification tasks use a softmax head with
    cross-entropy, xor/parity/sine a linear head with MSE)
 

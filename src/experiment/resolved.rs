@@ -61,10 +61,12 @@ impl Experiment {
         );
         network.insert("activation".into(), name_of(&n.activation));
         network.insert("tying".into(), name_of(&n.tying));
-        network.insert(
-            "tile".into(),
-            Value::Array(vec![int(n.tile[0]), int(n.tile[1])]),
-        );
+        if let Some(tile) = n.tile {
+            network.insert(
+                "tile".into(),
+                Value::Array(vec![int(tile[0]), int(tile[1])]),
+            );
+        }
         root.insert("network".into(), Value::Table(network));
 
         let mut budget = Table::new();
@@ -82,10 +84,12 @@ impl Experiment {
                 let mut a = Table::new();
                 a.insert("name".into(), arm.name.clone().into());
                 a.insert("tying".into(), name_of(&arm.tying));
-                a.insert(
-                    "tile".into(),
-                    Value::Array(vec![int(arm.tile[0]), int(arm.tile[1])]),
-                );
+                if let Some(tile) = arm.tile {
+                    a.insert(
+                        "tile".into(),
+                        Value::Array(vec![int(tile[0]), int(tile[1])]),
+                    );
+                }
                 match &arm.learner {
                     Learner::Gradient {
                         optimizer,
