@@ -343,3 +343,51 @@ fn a_ga_with_segmentation_records_genes_per_individual_and_its_genomes_diverge()
         assert_eq!(body.genome_len(), population.genome(i).len());
     }
 }
+
+#[test]
+fn a_strategy_restored_from_a_checkpoint_continues_bit_identically() {
+    let net = xor_net();
+    let arch = Architecture::uniform(&[2, 4, 1], Activation::Tanh, Head::Linear).unwrap();
+    let tied = Network::new(
+        arch.clone(),
+        Tying::preset(&arch, TyingPreset::Mirror, (1, 2)).unwrap(),
+    )
+    .unwrap();
+    let mut all = strategies(&net, 3);
+    all.push(AnyStrategy::Ga(
+        Ga::for_network(
+            GaConfig {
+                population: 64,
+                crossover: Crossover::Blocks,
+                tie_rate: 0.2,
+                untie_rate: 0.2,
+                ..Default::default()
+            },
+            &tied,
+            3,
+        )
+        .unwrap(),
+    ));
+    let bits = |genes: &[f32]| genes.iter().map(|g| g.to_bits()).collect::<Vec<_>>();
+    for mut original in all {
+        evolve_xor(&mut original, &net, 10);
+        let checkpoint = serde_json::to_string(&original).unwrap();
+        let mut restored: AnyStrategy = serde_json::from_str(&checkpoint).unwrap();
+        let name = original.name();
+        assert_eq!(
+            bits(restored.center().genes),
+            bits(original.center().genes),
+            "{name}: centre differs right after restoring"
+        );
+        let (a, b) = (
+            evolve_xor(&mut original, &net, 10),
+            evolve_xor(&mut restored, &net, 10),
+        );
+        assert_eq!(bits(&a), bits(&b), "{name}: runs diverge after restoring");
+        assert_eq!(
+            serde_json::to_string(&original).unwrap(),
+            serde_json::to_string(&restored).unwrap(),
+            "{name}: states diverge after restoring"
+        );
+    }
+}

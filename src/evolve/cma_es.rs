@@ -7,11 +7,11 @@
 //! tutorial recommends, so its O(d³) cost is spread over generations.
 
 use nalgebra::{DMatrix, SymmetricEigen};
-use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Candidate, EvolveError, Generation, Population, Strategy, require, sampling, shaping};
+use super::sampling::{GENE_CHUNK, NoiseRows, NoiseSource};
+use super::{Candidate, EvolveError, Generation, Population, Strategy, require, shaping};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,6 +31,8 @@ pub struct CmaEsConfig {
     pub covariance: Covariance,
     /// Refuse a full covariance (C, B and B·D, f64) larger than this.
     pub max_covariance_mib: f64,
+    #[serde(default)]
+    pub noise: NoiseSource,
 }
 
 impl Default for CmaEsConfig {
@@ -40,6 +42,7 @@ impl Default for CmaEsConfig {
             sigma: 0.5,
             covariance: Covariance::Full,
             max_covariance_mib: 512.0,
+            noise: NoiseSource::Table,
         }
     }
 }
@@ -114,12 +117,20 @@ pub struct CmaEs {
     /// Full only: `B`.
     b: Vec<f64>,
     eigen_generation: u64,
+    /// `mean` as handed out. Serialised so that a restored run's centre is there before
+    /// its first `tell`.
+    #[serde(default)]
+    mean_f32: Vec<f32>,
+    #[serde(skip)]
+    noise: NoiseRows,
+    /// Full only: this generation's `z` and `y = BD·z`, `λ × d`.
     #[serde(skip)]
     z: Vec<f64>,
     #[serde(skip)]
     y: Vec<f64>,
+    /// Boxed to keep [`super::AnyStrategy`]'s variants of similar size.
     #[serde(skip)]
-    mean_f32: Vec<f32>,
+    scratch: Box<Scratch>,
     #[serde(skip)]
     population: Population,
     #[serde(skip)]
@@ -138,6 +149,7 @@ impl CmaEs {
             .population
             .unwrap_or(4 + (3.0 * (n as f64).ln()).floor() as usize);
         require(name, "population", lambda, lambda >= 4, "at least 4")?;
+        config.noise.check(name, n)?;
         require(
             name,
             "sigma",
@@ -179,9 +191,11 @@ impl CmaEs {
             bd,
             b,
             eigen_generation: 0,
+            mean_f32: mean,
+            noise: NoiseRows::default(),
             z: Vec::new(),
             y: Vec::new(),
-            mean_f32: mean,
+            scratch: Box::default(),
             population: Population::default(),
             asked: false,
         })
@@ -239,6 +253,182 @@ impl CmaEs {
         }
         self.eigen_generation = self.generation;
     }
+
+    /// Full: `z` (λ × n, f64) from the noise rows, `y = BD·z`, `x = m + σ y`.
+    fn sample_full(&mut self) {
+        let (lambda, n) = (self.consts.lambda, self.dim());
+        self.z.resize(lambda * n, 0.0);
+        self.y.resize(lambda * n, 0.0);
+        for (k, z) in self.z.chunks_exact_mut(n).enumerate() {
+            z.iter_mut()
+                .zip(self.noise.row(k))
+                .for_each(|(z, &e)| *z = e as f64);
+        }
+        // y[λ, n] = z[λ, n] · (BD)ᵀ
+        // SAFETY: z is λ×n, bd is n×n read transposed through its strides, y is λ×n.
+        unsafe {
+            matrixmultiply::dgemm(
+                lambda,
+                n,
+                n,
+                1.0,
+                self.z.as_ptr(),
+                n as isize,
+                1,
+                self.bd.as_ptr(),
+                1,
+                n as isize,
+                0.0,
+                self.y.as_mut_ptr(),
+                n as isize,
+                1,
+            );
+        }
+        let sigma = self.sigma;
+        let matrix = self.population.matrix_mut();
+        for (x, y) in matrix.chunks_exact_mut(n).zip(self.y.chunks_exact(n)) {
+            for ((x, y), m) in x.iter_mut().zip(y).zip(&self.mean) {
+                *x = (m + sigma * y) as f32;
+            }
+        }
+    }
+
+    /// Separable: `x = m + σ √C ⊙ z`, straight from the noise rows (neither `z` nor `y`
+    /// is stored: `tell` rereads the parents' rows).
+    fn sample_separable(&mut self) {
+        let n = self.dim();
+        let step = &mut self.scratch.step;
+        step.clear();
+        step.extend(self.c.iter().map(|c| self.sigma * c.sqrt()));
+        let (mean, step, noise) = (&self.mean, &self.scratch.step, &self.noise);
+        self.population
+            .matrix_mut()
+            .par_chunks_mut(n)
+            .enumerate()
+            .for_each(|(k, x)| {
+                for (((x, &m), &s), &z) in x.iter_mut().zip(mean).zip(step).zip(noise.row(k)) {
+                    *x = (m + s * z as f64) as f32;
+                }
+            });
+    }
+
+    /// Full: `y_w = Σ wᵢ yᵢ:λ`, `z_w = Σ wᵢ zᵢ:λ` and `C^{-1/2} y_w = B z_w`.
+    fn recombine_full(&mut self, parents: &[usize], weights: &[f64]) {
+        let n = self.dim();
+        let Scratch {
+            z_w, y_w, whitened, ..
+        } = &mut *self.scratch;
+        y_w.fill(0.0);
+        z_w.fill(0.0);
+        for (&k, &w) in parents.iter().zip(weights) {
+            let (y, z) = (&self.y[k * n..(k + 1) * n], &self.z[k * n..(k + 1) * n]);
+            for ((yw, zw), (&y, &z)) in y_w.iter_mut().zip(z_w.iter_mut()).zip(y.iter().zip(z)) {
+                *yw += w * y;
+                *zw += w * z;
+            }
+        }
+        Self::mat_vec(&self.b, z_w, whitened);
+    }
+
+    /// Separable: `z_w = Σ wᵢ zᵢ:λ` and `Σ wᵢ zᵢ:λ²` gene-wise over the parents' noise
+    /// rows, in parallel over gene chunks (each gene sums the parents in rank order, so
+    /// the bits do not depend on the thread count); `y_w = √C ⊙ z_w`, `C^{-1/2} y_w = z_w`.
+    fn recombine_separable(&mut self, parents: &[usize], weights: &[f64]) {
+        let Scratch {
+            z_w,
+            y_w,
+            whitened,
+            zz_w,
+            ..
+        } = &mut *self.scratch;
+        let noise = &self.noise;
+        z_w.par_chunks_mut(GENE_CHUNK)
+            .zip(zz_w.par_chunks_mut(GENE_CHUNK))
+            .enumerate()
+            .for_each(|(c, (z_w, zz_w))| {
+                let genes = c * GENE_CHUNK..c * GENE_CHUNK + z_w.len();
+                z_w.fill(0.0);
+                zz_w.fill(0.0);
+                for (&k, &w) in parents.iter().zip(weights) {
+                    let z = noise.row_part(k, genes.clone());
+                    for ((zw, zzw), &z) in z_w.iter_mut().zip(zz_w.iter_mut()).zip(z) {
+                        let z = z as f64;
+                        *zw += w * z;
+                        *zzw += w * z * z;
+                    }
+                }
+            });
+        for ((y, z), c) in y_w.iter_mut().zip(z_w.iter()).zip(&self.c) {
+            *y = c.sqrt() * z;
+        }
+        whitened.copy_from_slice(z_w);
+    }
+
+    /// Full: `C ← keep·C + c₁ p_c p_cᵀ + c_μ Σ wᵢ yᵢ yᵢᵀ`.
+    fn adapt_full(&mut self, parents: &[usize], weights: &[f64], keep: f64) {
+        let n = self.dim();
+        let (c_1, c_mu) = (self.consts.c_1, self.consts.c_mu);
+        let mut weighted = Vec::with_capacity(parents.len() * n);
+        for (&k, &w) in parents.iter().zip(weights) {
+            let s = w.sqrt();
+            weighted.extend(self.y[k * n..(k + 1) * n].iter().map(|y| s * y));
+        }
+        for i in 0..n {
+            for j in 0..n {
+                self.c[i * n + j] = keep * self.c[i * n + j] + c_1 * self.p_c[i] * self.p_c[j];
+            }
+        }
+        let mu = parents.len();
+        // C[n, n] += c_μ · Yᵀ[n, μ] · Y[μ, n]
+        // SAFETY: `weighted` is μ×n row-major; C is n×n.
+        unsafe {
+            matrixmultiply::dgemm(
+                n,
+                mu,
+                n,
+                c_mu,
+                weighted.as_ptr(),
+                1,
+                n as isize,
+                weighted.as_ptr(),
+                n as isize,
+                1,
+                1.0,
+                self.c.as_mut_ptr(),
+                n as isize,
+                1,
+            );
+        }
+    }
+}
+
+/// Per-generation work vectors, kept between generations so that `tell` allocates
+/// nothing of size `d`.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    /// `z_w = Σ wᵢ zᵢ:λ`.
+    z_w: Vec<f64>,
+    /// `y_w = Σ wᵢ yᵢ:λ`, the mean's step.
+    y_w: Vec<f64>,
+    /// `C^{-1/2} y_w`, which drives the step-size path.
+    whitened: Vec<f64>,
+    /// Separable only: `Σ wᵢ zᵢ:λ²` gene-wise, the rank-μ update in whitened coordinates.
+    zz_w: Vec<f64>,
+    /// Separable only: `σ √C`, each gene's sampling step.
+    step: Vec<f64>,
+}
+
+impl Scratch {
+    fn resize(&mut self, n: usize) {
+        for v in [
+            &mut self.z_w,
+            &mut self.y_w,
+            &mut self.whitened,
+            &mut self.zz_w,
+        ] {
+            v.resize(n, 0.0);
+        }
+    }
 }
 
 impl Strategy for CmaEs {
@@ -254,52 +444,11 @@ impl Strategy for CmaEs {
         if self.population.len() != lambda || self.population.total_genes() != lambda * n {
             self.population = Population::uniform(lambda, n);
         }
-        self.z.resize(lambda * n, 0.0);
-        self.y.resize(lambda * n, 0.0);
-        let (seed, generation) = (self.seed, self.generation);
-        self.z.par_chunks_mut(n).enumerate().for_each(|(k, row)| {
-            let mut rng = sampling::member_stream(seed, generation, k as u64);
-            row.iter_mut()
-                .for_each(|x| *x = StandardNormal.sample(&mut rng));
-        });
+        self.noise
+            .draw(self.config.noise, self.seed, self.generation, lambda, n);
         match self.config.covariance {
-            Covariance::Full => {
-                // y[λ, n] = z[λ, n] · (BD)ᵀ
-                // SAFETY: z is λ×n, bd is n×n read transposed through its strides, y is λ×n.
-                unsafe {
-                    matrixmultiply::dgemm(
-                        lambda,
-                        n,
-                        n,
-                        1.0,
-                        self.z.as_ptr(),
-                        n as isize,
-                        1,
-                        self.bd.as_ptr(),
-                        1,
-                        n as isize,
-                        0.0,
-                        self.y.as_mut_ptr(),
-                        n as isize,
-                        1,
-                    );
-                }
-            }
-            Covariance::Separable => {
-                let sd: Vec<f64> = self.c.iter().map(|c| c.sqrt()).collect();
-                for (y, z) in self.y.chunks_exact_mut(n).zip(self.z.chunks_exact(n)) {
-                    for ((y, z), s) in y.iter_mut().zip(z).zip(&sd) {
-                        *y = s * z;
-                    }
-                }
-            }
-        }
-        let sigma = self.sigma;
-        let matrix = self.population.matrix_mut();
-        for (x, y) in matrix.chunks_exact_mut(n).zip(self.y.chunks_exact(n)) {
-            for ((x, y), m) in x.iter_mut().zip(y).zip(&self.mean) {
-                *x = (m + sigma * y) as f32;
-            }
+            Covariance::Full => self.sample_full(),
+            Covariance::Separable => self.sample_separable(),
         }
         self.asked = true;
         &self.population
@@ -344,27 +493,17 @@ impl Strategy for CmaEs {
             ..
         } = self.consts;
 
-        // y_w = Σ wᵢ yᵢ:λ,  z_w = Σ wᵢ zᵢ:λ
-        let mut y_w = vec![0.0; n];
-        let mut z_w = vec![0.0; n];
-        for (&k, &w) in parents.iter().zip(&weights) {
-            let (y, z) = (&self.y[k * n..(k + 1) * n], &self.z[k * n..(k + 1) * n]);
-            for ((yw, zw), (&y, &z)) in y_w.iter_mut().zip(&mut z_w).zip(y.iter().zip(z)) {
-                *yw += w * y;
-                *zw += w * z;
-            }
+        self.scratch.resize(n);
+        match self.config.covariance {
+            Covariance::Full => self.recombine_full(&parents, &weights),
+            Covariance::Separable => self.recombine_separable(&parents, &weights),
         }
-        for (m, y) in self.mean.iter_mut().zip(&y_w) {
+        let Scratch { y_w, whitened, .. } = &*self.scratch;
+        for (m, y) in self.mean.iter_mut().zip(y_w) {
             *m += self.sigma * y;
         }
-        // C^{-1/2} y_w = B z_w (full), z_w (separable)
-        let mut whitened = vec![0.0; n];
-        match self.config.covariance {
-            Covariance::Full => Self::mat_vec(&self.b, &z_w, &mut whitened),
-            Covariance::Separable => whitened.copy_from_slice(&z_w),
-        }
         let ps_coef = (c_sigma * (2.0 - c_sigma) * mu_eff).sqrt();
-        for (p, w) in self.p_sigma.iter_mut().zip(&whitened) {
+        for (p, w) in self.p_sigma.iter_mut().zip(whitened) {
             *p = (1.0 - c_sigma) * *p + ps_coef * w;
         }
         let ps_norm = self.p_sigma.iter().map(|p| p * p).sum::<f64>().sqrt();
@@ -375,55 +514,18 @@ impl Strategy for CmaEs {
         } else {
             0.0
         };
-        for (p, y) in self.p_c.iter_mut().zip(&y_w) {
+        for (p, y) in self.p_c.iter_mut().zip(y_w) {
             *p = (1.0 - c_c) * *p + pc_coef * y;
         }
         let delta = if h_sigma { 0.0 } else { c_c * (2.0 - c_c) };
         let keep = 1.0 + c_1 * delta - c_1 - c_mu;
         match self.config.covariance {
-            Covariance::Full => {
-                // C ← keep·C + c₁ p_c p_cᵀ + c_μ Σ wᵢ yᵢ yᵢᵀ
-                let mut weighted = Vec::with_capacity(parents.len() * n);
-                for (&k, &w) in parents.iter().zip(&weights) {
-                    let s = w.sqrt();
-                    weighted.extend(self.y[k * n..(k + 1) * n].iter().map(|y| s * y));
-                }
-                for i in 0..n {
-                    for j in 0..n {
-                        self.c[i * n + j] =
-                            keep * self.c[i * n + j] + c_1 * self.p_c[i] * self.p_c[j];
-                    }
-                }
-                let mu = parents.len();
-                // C[n, n] += c_μ · Yᵀ[n, μ] · Y[μ, n]
-                // SAFETY: `weighted` is μ×n row-major; C is n×n.
-                unsafe {
-                    matrixmultiply::dgemm(
-                        n,
-                        mu,
-                        n,
-                        c_mu,
-                        weighted.as_ptr(),
-                        1,
-                        n as isize,
-                        weighted.as_ptr(),
-                        n as isize,
-                        1,
-                        1.0,
-                        self.c.as_mut_ptr(),
-                        n as isize,
-                        1,
-                    );
-                }
-            }
+            Covariance::Full => self.adapt_full(&parents, &weights, keep),
             Covariance::Separable => {
-                for j in 0..n {
-                    let rank_mu: f64 = parents
-                        .iter()
-                        .zip(&weights)
-                        .map(|(&k, &w)| w * self.y[k * n + j].powi(2))
-                        .sum();
-                    self.c[j] = keep * self.c[j] + c_1 * self.p_c[j].powi(2) + c_mu * rank_mu;
+                // C ← keep·C + c₁ p_c² + c_μ Σ wᵢ yᵢ²,  with Σ wᵢ yᵢ² = C ⊙ Σ wᵢ zᵢ²
+                let Scratch { zz_w, .. } = &*self.scratch;
+                for ((c, p), zz) in self.c.iter_mut().zip(&self.p_c).zip(zz_w) {
+                    *c = keep * *c + c_1 * p * p + c_mu * *c * zz;
                 }
             }
         }
@@ -435,9 +537,8 @@ impl Strategy for CmaEs {
                 self.update_eigensystem();
             }
         }
-        for (m32, m) in self.mean_f32.iter_mut().zip(&self.mean) {
-            *m32 = *m as f32;
-        }
+        self.mean_f32.clear();
+        self.mean_f32.extend(self.mean.iter().map(|&m| m as f32));
         Ok(report)
     }
 
@@ -461,8 +562,11 @@ impl Strategy for CmaEs {
                 Self::full_flops(n, lambda) / 1e6
             ),
             Covariance::Separable => format!(
-                "sep_cma_es: {:.1} MiB, ~{:.1} MFLOP per generation",
-                ((3 * lambda + 6) * n * 8) as f64 / (1u64 << 20) as f64,
+                "sep_cma_es: {:.1} MiB{}, ~{:.1} MFLOP per generation",
+                // population (f32), noise, and ten f64 vectors of state and scratch
+                (lambda * n * 4 + self.config.noise.bytes(lambda, n) + 10 * n * 8) as f64
+                    / (1u64 << 20) as f64,
+                self.config.noise.shared_note(),
                 (6 * lambda * n) as f64 / 1e6
             ),
         }

@@ -4,11 +4,14 @@
 //! crossover, and — when members carry a network — the segmentation operators that tie
 //! and untie gene blocks, so that the tying map itself evolves.
 
+use std::sync::Arc;
+
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::sampling::NoiseSource;
 use super::{
     Candidate, EvolveError, Generation, Population, Strategy, require, sampling, segmentation,
     shaping,
@@ -52,6 +55,9 @@ pub struct GaConfig {
     pub tie_rate: f32,
     /// Probability per child of an untie (gene duplication) mutation.
     pub untie_rate: f32,
+    /// Where mutation noise comes from.
+    #[serde(default)]
+    pub noise: NoiseSource,
 }
 
 impl Default for GaConfig {
@@ -66,6 +72,7 @@ impl Default for GaConfig {
             crossover_rate: 0.5,
             tie_rate: 0.0,
             untie_rate: 0.0,
+            noise: NoiseSource::Table,
         }
     }
 }
@@ -126,14 +133,18 @@ pub struct Ga {
     /// Per-member mutation step sizes.
     sigmas: Vec<f32>,
     /// Best member of the last generation told: genes, body, fitness.
-    best: Option<(Vec<f32>, Option<Network>, f32)>,
+    best: Option<(Vec<f32>, Option<Arc<Network>>, f32)>,
     asked: bool,
+    /// The population being bred, kept to reuse its allocation.
+    #[serde(skip)]
+    next: Population,
 }
 
-struct Child {
-    genes: Vec<f32>,
-    body: Option<Network>,
+/// What breeding a child left besides its genes.
+struct Bred {
     sigma: f32,
+    /// Set when a segmentation mutation changed the child's body and genome length.
+    resized: Option<(Network, Vec<f32>)>,
 }
 
 impl Ga {
@@ -148,6 +159,8 @@ impl Ga {
                 expected: format!("an initial population of {}", config.population),
             });
         }
+        let longest = (0..initial.len()).map(|i| initial.genome(i).len()).max();
+        config.noise.check("ga", longest.unwrap_or(0))?;
         let sigmas = vec![config.mutation_sigma; config.population];
         Ok(Self {
             config,
@@ -157,6 +170,7 @@ impl Ga {
             sigmas,
             best: None,
             asked: false,
+            next: Population::default(),
         })
     }
 
@@ -216,38 +230,53 @@ impl Ga {
         }
     }
 
-    fn breed(&self, child: usize, order: &[usize], rank_of: &[usize]) -> Child {
-        let copy = |m: usize| Child {
-            genes: self.population.genome(m).to_vec(),
-            body: self.population.body(m).cloned(),
-            sigma: self.sigmas[m],
-        };
+    /// The parent child `child` starts from, and — unless the child is one of the elite,
+    /// copied unchanged — its stream, positioned after that choice.
+    fn first_parent(
+        &self,
+        child: usize,
+        order: &[usize],
+        rank_of: &[usize],
+    ) -> (usize, Option<Stream>) {
         if child < self.config.elite {
-            return copy(order[child]);
+            return (order[child], None);
         }
         let mut rng = sampling::member_stream(self.seed, self.generation, child as u64);
         let first = self.select(order, rank_of, &mut rng);
-        let mut bred = copy(first);
+        (first, Some(rng))
+    }
+
+    /// Breed a child of `first` in place: `genes` holds a copy of `first`'s genome.
+    fn breed(
+        &self,
+        first: usize,
+        rng: &mut Stream,
+        order: &[usize],
+        rank_of: &[usize],
+        genes: &mut [f32],
+    ) -> Bred {
+        let population = &self.population;
         if self.config.crossover != Crossover::None
             && rng.random_bool(self.config.crossover_rate as f64)
         {
-            let second = self.select(order, rank_of, &mut rng);
-            let other = self.population.genome(second);
-            let same_body = self.population.body(first) == self.population.body(second);
+            let second = self.select(order, rank_of, rng);
+            let other = population.genome(second);
+            let same_body = match (
+                population.shared_body(first),
+                population.shared_body(second),
+            ) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+                (a, b) => a.is_none() && b.is_none(),
+            };
             // Parents with different tying maps have no common block structure: the child
             // is then a copy of the first parent (crossover must not split a block).
-            if same_body && other.len() == bred.genes.len() {
-                match (self.config.crossover, self.population.body(first)) {
+            if same_body && other.len() == genes.len() {
+                match (self.config.crossover, population.body(first)) {
                     (Crossover::Blocks, Some(net)) => {
-                        bred.genes = segmentation::block_crossover(
-                            net,
-                            self.population.genome(first),
-                            other,
-                            &mut rng,
-                        );
+                        segmentation::take_blocks(net, other, genes, rng)
                     }
                     _ => {
-                        for (g, &o) in bred.genes.iter_mut().zip(other) {
+                        for (g, &o) in genes.iter_mut().zip(other) {
                             if rng.random_bool(0.5) {
                                 *g = o;
                             }
@@ -256,30 +285,24 @@ impl Ga {
                 }
             }
         }
+        let mut sigma = self.sigmas[first];
         if self.config.self_adaptive {
             // Schwefel's log-normal rule with τ = 1/√d.
-            let tau = 1.0 / (bred.genes.len().max(1) as f32).sqrt();
-            let n: f32 = StandardNormal.sample(&mut rng);
-            bred.sigma *= (tau * n).exp();
+            let tau = 1.0 / (genes.len().max(1) as f32).sqrt();
+            let n: f32 = StandardNormal.sample(&mut *rng);
+            sigma *= (tau * n).exp();
         }
-        let sigma = bred.sigma;
-        bred.genes
-            .iter_mut()
-            .for_each(|g| *g += sigma * Distribution::<f32>::sample(&StandardNormal, &mut rng));
-        if let Some(body) = &bred.body {
-            let mutation = if rng.random_bool(self.config.tie_rate as f64) {
-                segmentation::tie(body, &bred.genes, &mut rng)
+        self.config.noise.add_scaled(rng, sigma, genes);
+        let resized = population.body(first).and_then(|body| {
+            if rng.random_bool(self.config.tie_rate as f64) {
+                segmentation::tie(body, genes, rng)
             } else if rng.random_bool(self.config.untie_rate as f64) {
-                segmentation::untie(body, &bred.genes, &mut rng)
+                segmentation::untie(body, genes, rng)
             } else {
                 None
-            };
-            if let Some((body, genes)) = mutation {
-                bred.body = Some(body);
-                bred.genes = genes;
             }
-        }
-        bred
+        });
+        Bred { sigma, resized }
     }
 }
 
@@ -311,18 +334,64 @@ impl Strategy for Ga {
             rank_of[m] = rank;
         }
         let top = order[0];
+        let mut best_genes = self.best.take().map(|b| b.0).unwrap_or_default();
+        best_genes.clear();
+        best_genes.extend_from_slice(self.population.genome(top));
         self.best = Some((
-            self.population.genome(top).to_vec(),
-            self.population.body(top).cloned(),
+            best_genes,
+            self.population.shared_body(top).cloned(),
             fitness[top],
         ));
-        let children: Vec<Child> = (0..n)
-            .into_par_iter()
-            .map(|c| self.breed(c, &order, &rank_of))
+
+        // Each child starts as a copy of its first parent, written straight into its slot
+        // of the next population; only a segmentation mutation, which changes the genome's
+        // length, makes a child leave its slot (and only then is a body built).
+        let firsts: Vec<(usize, Option<Stream>)> = (0..n)
+            .map(|c| self.first_parent(c, &order, &rank_of))
             .collect();
-        self.sigmas = children.iter().map(|c| c.sigma).collect();
-        self.population =
-            Population::from_members(children.into_iter().map(|c| (c.genes, c.body)).collect());
+        let population = &self.population;
+        let bodies = population.has_bodies().then(|| {
+            firsts
+                .iter()
+                .filter_map(|&(first, _)| population.shared_body(first).cloned())
+                .collect()
+        });
+        let mut next = std::mem::take(&mut self.next);
+        next.reshape(
+            firsts
+                .iter()
+                .map(|&(first, _)| population.genome(first).len()),
+            bodies,
+        );
+        let bred: Vec<Bred> = next
+            .genomes_mut()
+            .into_par_iter()
+            .zip(firsts)
+            .map(|(genes, (first, rng))| {
+                genes.copy_from_slice(self.population.genome(first));
+                match rng {
+                    Some(mut rng) => self.breed(first, &mut rng, &order, &rank_of, genes),
+                    None => Bred {
+                        sigma: self.sigmas[first],
+                        resized: None,
+                    },
+                }
+            })
+            .collect();
+        self.sigmas.clear();
+        self.sigmas.extend(bred.iter().map(|b| b.sigma));
+        if bred.iter().any(|b| b.resized.is_some()) {
+            let members = bred
+                .into_iter()
+                .enumerate()
+                .map(|(c, b)| match b.resized {
+                    Some((body, genes)) => (genes, Some(Arc::new(body))),
+                    None => (next.genome(c).to_vec(), next.shared_body(c).cloned()),
+                })
+                .collect();
+            next = Population::from_shared_members(members);
+        }
+        self.next = std::mem::replace(&mut self.population, next);
         self.generation += 1;
         self.asked = false;
         Ok(report)
@@ -332,7 +401,7 @@ impl Strategy for Ga {
         match &self.best {
             Some((genes, body, _)) => Candidate {
                 genes,
-                body: body.as_ref(),
+                body: body.as_deref(),
             },
             None => Candidate {
                 genes: self.population.genome(0),

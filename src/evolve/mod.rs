@@ -6,9 +6,9 @@
 //! a covariance. Each strategy keeps its fixed hyper-parameters (`*Config`) apart from its
 //! changing state, and serialises with serde so a run can be checkpointed.
 //!
-//! Shared pieces: [`shaping`] (ranks, fitness shaping), [`sampling`] (per-individual
-//! random streams derived from (seed, generation, individual), so results do not depend
-//! on the thread count), [`crate::optim`] for the optimiser that steps a search mean,
+//! Shared pieces: [`shaping`] (ranks, fitness shaping), [`sampling`] (Gaussian noise
+//! from a shared 64 MiB table or fresh draws, either way a pure function of (seed,
+//! generation, individual), so results do not depend on the thread count), [`crate::optim`] for the optimiser that steps a search mean,
 //! [`evaluate`] (parallel fitness through the population forward pass) and
 //! [`segmentation`] (the tie/untie operators and block-aligned crossover on a network's
 //! tying map). Depends on `net`, `optim` and `rng`; knows nothing of tasks or experiments.

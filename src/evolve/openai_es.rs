@@ -1,12 +1,13 @@
 //! OpenAI-ES (Salimans, Ho, Chen, Sidor, Sutskever 2017, Algorithm 1 with the §2.2
 //! refinements): antithetic Gaussian perturbations of a mean, centred-rank shaping, and
 //! an optimiser (Adam by default) stepping the mean along the search-gradient estimate.
+//! Noise comes from the shared table by default, as in the paper (§2.1).
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Candidate, EvolveError, FitnessShaping, Generation, Population, Strategy, require, sampling,
-};
+use super::sampling::{NoiseRows, NoiseSource};
+use super::{Candidate, EvolveError, FitnessShaping, Generation, Population, Strategy, require};
 use crate::optim::{Adam, AnyOptimizer, Optimizer, Sgd};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +25,9 @@ pub struct OpenAiEsConfig {
     pub shaping: FitnessShaping,
     /// `true`: Adam on the mean (as in the paper); `false`: plain SGD.
     pub adam: bool,
+    /// Where perturbations come from (the paper's shared noise table by default).
+    #[serde(default)]
+    pub noise: NoiseSource,
 }
 
 impl Default for OpenAiEsConfig {
@@ -36,6 +40,7 @@ impl Default for OpenAiEsConfig {
             antithetic: true,
             shaping: FitnessShaping::CentredRanks,
             adam: true,
+            noise: NoiseSource::Table,
         }
     }
 }
@@ -88,14 +93,17 @@ pub struct OpenAiEs {
     generation: u64,
     mean: Vec<f32>,
     optimizer: AnyOptimizer,
-    /// `[directions, dim]`: one row per independent perturbation (half the population
-    /// when antithetic). Regenerated from the seed, so not worth checkpointing.
+    /// One row per independent perturbation (half the population when antithetic).
+    /// Regenerated from the seed, so not worth checkpointing.
     #[serde(skip)]
-    noise: Vec<f32>,
+    noise: NoiseRows,
     #[serde(skip)]
     population: Population,
     #[serde(skip)]
     utilities: Vec<f32>,
+    /// Weight of each direction in the gradient estimate.
+    #[serde(skip)]
+    weights: Vec<f32>,
     #[serde(skip)]
     gradient: Vec<f32>,
     #[serde(skip)]
@@ -105,6 +113,7 @@ pub struct OpenAiEs {
 impl OpenAiEs {
     pub fn new(config: OpenAiEsConfig, mean: Vec<f32>, seed: u64) -> Result<Self, EvolveError> {
         config.validate()?;
+        config.noise.check("openai_es", mean.len())?;
         let optimizer = if config.adam {
             AnyOptimizer::Adam(Adam::new(config.lr).with_weight_decay(config.weight_decay))
         } else {
@@ -116,9 +125,10 @@ impl OpenAiEs {
             generation: 0,
             mean,
             optimizer,
-            noise: Vec::new(),
+            noise: NoiseRows::default(),
             population: Population::default(),
             utilities: Vec::new(),
+            weights: Vec::new(),
             gradient: Vec::new(),
             asked: false,
         })
@@ -148,8 +158,13 @@ impl Strategy for OpenAiEs {
         if self.population.len() != members || self.population.total_genes() != members * dim {
             self.population = Population::uniform(members, dim);
         }
-        self.noise.resize(directions * dim, 0.0);
-        sampling::fill_population_normal(self.seed, self.generation, dim, &mut self.noise);
+        self.noise.draw(
+            self.config.noise,
+            self.seed,
+            self.generation,
+            directions,
+            dim,
+        );
         let sigma = self.config.sigma;
         let (mean, noise) = (&self.mean, &self.noise);
         let signs: &[f32] = if self.config.antithetic {
@@ -157,15 +172,19 @@ impl Strategy for OpenAiEs {
         } else {
             &[1.0]
         };
-        let matrix = self.population.matrix_mut();
-        for (d, eps) in noise.chunks_exact(dim.max(1)).enumerate() {
-            for (s, &sign) in signs.iter().enumerate() {
-                let row = &mut matrix[(d * signs.len() + s) * dim..][..dim];
-                for ((x, &m), &e) in row.iter_mut().zip(mean).zip(eps) {
-                    *x = m + sign * sigma * e;
+        // Direction d fills members d·signs.len() .. (d + 1)·signs.len().
+        self.population
+            .matrix_mut()
+            .par_chunks_mut((dim * signs.len()).max(1))
+            .enumerate()
+            .for_each(|(d, members)| {
+                let eps = noise.row(d);
+                for (row, &sign) in members.chunks_exact_mut(dim).zip(signs) {
+                    for ((x, &m), &e) in row.iter_mut().zip(mean).zip(eps) {
+                        *x = m + sign * sigma * e;
+                    }
                 }
-            }
-        }
+            });
         self.asked = true;
         &self.population
     }
@@ -186,22 +205,19 @@ impl Strategy for OpenAiEs {
         self.config.shaping.utilities(fitness, &mut self.utilities);
         // ∇_mean E[f] ≈ −1/(nσ) Σᵢ uᵢ εᵢ (utilities are "higher is better", f is minimised);
         // an antithetic pair contributes (u₊ − u₋) ε.
-        self.gradient.clear();
-        self.gradient.resize(dim, 0.0);
-        let per = if self.config.antithetic { 2 } else { 1 };
         let scale = -1.0 / (self.config.population as f32 * self.config.sigma);
-        for (d, eps) in self.noise.chunks_exact(dim.max(1)).enumerate() {
-            let weight = if per == 2 {
-                self.utilities[2 * d] - self.utilities[2 * d + 1]
-            } else {
-                self.utilities[d]
-            } * scale;
-            if weight != 0.0 {
-                for (g, &e) in self.gradient.iter_mut().zip(eps) {
-                    *g += weight * e;
+        let utilities = &self.utilities;
+        self.weights.clear();
+        self.weights.extend((0..self.directions()).map(|d| {
+            scale
+                * if self.config.antithetic {
+                    utilities[2 * d] - utilities[2 * d + 1]
+                } else {
+                    utilities[d]
                 }
-            }
-        }
+        }));
+        self.gradient.resize(dim, 0.0);
+        self.noise.weighted_sum(&self.weights, &mut self.gradient);
         self.optimizer.step(&mut self.mean, &self.gradient);
         self.generation += 1;
         self.asked = false;
@@ -221,9 +237,11 @@ impl Strategy for OpenAiEs {
 
     fn cost(&self) -> String {
         let (n, d) = (self.config.population, self.mean.len());
+        let noise = self.config.noise;
         format!(
-            "openai_es: {:.1} MiB of noise and population, ~{:.1} MFLOP per generation",
-            ((n + self.directions() + 4) * d * 4) as f64 / (1 << 20) as f64,
+            "openai_es: {:.1} MiB of population and noise{}, ~{:.1} MFLOP per generation",
+            ((n + 4) * d * 4 + noise.bytes(self.directions(), d)) as f64 / (1 << 20) as f64,
+            noise.shared_note(),
             (3 * n * d) as f64 / 1e6
         )
     }

@@ -1,5 +1,7 @@
 //! A population: genomes stored back to back, each optionally with its own body.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::net::Network;
@@ -12,7 +14,9 @@ pub struct Population {
     genes: Vec<f32>,
     /// `offsets[i]..offsets[i + 1]` are member `i`'s genes.
     offsets: Vec<usize>,
-    bodies: Option<Vec<Network>>,
+    /// Shared, because most children keep a parent's body: breeding copies a pointer,
+    /// not a tying map. Serialised as plain networks (serde's `rc` feature).
+    bodies: Option<Vec<Arc<Network>>>,
 }
 
 impl Population {
@@ -27,6 +31,16 @@ impl Population {
 
     /// From separate genomes, each optionally with its body.
     pub fn from_members(members: Vec<(Vec<f32>, Option<Network>)>) -> Self {
+        Self::from_shared_members(
+            members
+                .into_iter()
+                .map(|(genes, body)| (genes, body.map(Arc::new)))
+                .collect(),
+        )
+    }
+
+    /// From separate genomes, each optionally with a shared body.
+    pub(crate) fn from_shared_members(members: Vec<(Vec<f32>, Option<Arc<Network>>)>) -> Self {
         let mut population = Self {
             genes: Vec::new(),
             offsets: vec![0],
@@ -65,7 +79,43 @@ impl Population {
 
     /// Member `i`'s own network, when members carry one.
     pub fn body(&self, i: usize) -> Option<&Network> {
+        self.bodies.as_ref().map(|b| &*b[i])
+    }
+
+    /// Member `i`'s body as a shared pointer, to hand on to a child without a copy.
+    pub(crate) fn shared_body(&self, i: usize) -> Option<&Arc<Network>> {
         self.bodies.as_ref().map(|b| &b[i])
+    }
+
+    /// Re-lay the population out for members of the given genome lengths and bodies,
+    /// reusing its allocation; the genes are left to be overwritten.
+    pub(crate) fn reshape(
+        &mut self,
+        lengths: impl IntoIterator<Item = usize>,
+        bodies: Option<Vec<Arc<Network>>>,
+    ) {
+        self.offsets.clear();
+        self.offsets.push(0);
+        let mut total = 0;
+        for len in lengths {
+            total += len;
+            self.offsets.push(total);
+        }
+        self.genes.resize(total, 0.0);
+        self.bodies = bodies;
+    }
+
+    /// Every member's genome, mutably, to fill members in parallel.
+    pub(crate) fn genomes_mut(&mut self) -> Vec<&mut [f32]> {
+        let mut rest = self.genes.as_mut_slice();
+        self.offsets
+            .windows(2)
+            .map(|w| {
+                let (genome, tail) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
+                rest = tail;
+                genome
+            })
+            .collect()
     }
 
     pub fn has_bodies(&self) -> bool {

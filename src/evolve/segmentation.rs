@@ -136,10 +136,16 @@ pub fn blocks(net: &Network) -> Vec<std::ops::Range<usize>> {
 /// probability ½.
 pub fn block_crossover(net: &Network, a: &[f32], b: &[f32], rng: &mut Stream) -> Vec<f32> {
     let mut child = a.to_vec();
+    take_blocks(net, b, &mut child, rng);
+    child
+}
+
+/// Block-aligned crossover in place: each block of `child` replaced by `donor`'s with
+/// probability ½ (the same draws as [`block_crossover`]).
+pub fn take_blocks(net: &Network, donor: &[f32], child: &mut [f32], rng: &mut Stream) {
     for range in blocks(net) {
         if rng.random_bool(0.5) {
-            child[range.clone()].copy_from_slice(&b[range]);
+            child[range.clone()].copy_from_slice(&donor[range]);
         }
     }
-    child
 }

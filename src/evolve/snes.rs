@@ -2,11 +2,11 @@
 //! Algorithm 1): a Gaussian with a mean and one standard deviation per gene, updated
 //! along the natural gradient with NES utilities.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Candidate, EvolveError, FitnessShaping, Generation, Population, Strategy, require, sampling,
-};
+use super::sampling::{GENE_CHUNK, NoiseRows, NoiseSource};
+use super::{Candidate, EvolveError, FitnessShaping, Generation, Population, Strategy, require};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnesConfig {
@@ -18,6 +18,8 @@ pub struct SnesConfig {
     pub lr_mean: f32,
     /// Learning rate of the log standard deviations; `None`: `(3 + ln d) / (5 √d)`.
     pub lr_sigma: Option<f32>,
+    #[serde(default)]
+    pub noise: NoiseSource,
 }
 
 impl Default for SnesConfig {
@@ -27,6 +29,7 @@ impl Default for SnesConfig {
             sigma: 1.0,
             lr_mean: 1.0,
             lr_sigma: None,
+            noise: NoiseSource::Table,
         }
     }
 }
@@ -41,7 +44,7 @@ pub struct Snes {
     mean: Vec<f32>,
     sigma: Vec<f32>,
     #[serde(skip)]
-    noise: Vec<f32>,
+    noise: NoiseRows,
     #[serde(skip)]
     population: Population,
     #[serde(skip)]
@@ -68,6 +71,7 @@ impl Snes {
         require(S, "lr_mean", config.lr_mean, config.lr_mean > 0.0, "> 0")?;
         let lr_sigma = config.lr_sigma.unwrap_or((3.0 + d.ln()) / (5.0 * d.sqrt()));
         require(S, "lr_sigma", lr_sigma, lr_sigma > 0.0, "> 0")?;
+        config.noise.check(S, mean.len())?;
         let sigma = vec![config.sigma; mean.len()];
         Ok(Self {
             config,
@@ -77,7 +81,7 @@ impl Snes {
             generation: 0,
             mean,
             sigma,
-            noise: Vec::new(),
+            noise: NoiseRows::default(),
             population: Population::default(),
             utilities: Vec::new(),
             asked: false,
@@ -99,17 +103,18 @@ impl Strategy for Snes {
         if self.population.len() != n || self.population.total_genes() != n * dim {
             self.population = Population::uniform(n, dim);
         }
-        self.noise.resize(n * dim, 0.0);
-        sampling::fill_population_normal(self.seed, self.generation, dim, &mut self.noise);
-        let matrix = self.population.matrix_mut();
-        for (row, s) in matrix
-            .chunks_exact_mut(dim.max(1))
-            .zip(self.noise.chunks_exact(dim.max(1)))
-        {
-            for (((x, &m), &sd), &e) in row.iter_mut().zip(&self.mean).zip(&self.sigma).zip(s) {
-                *x = m + sd * e;
-            }
-        }
+        self.noise
+            .draw(self.config.noise, self.seed, self.generation, n, dim);
+        let (mean, sigma, noise) = (&self.mean, &self.sigma, &self.noise);
+        self.population
+            .matrix_mut()
+            .par_chunks_mut(dim.max(1))
+            .enumerate()
+            .for_each(|(k, row)| {
+                for (((x, &m), &sd), &e) in row.iter_mut().zip(mean).zip(sigma).zip(noise.row(k)) {
+                    *x = m + sd * e;
+                }
+            });
         self.asked = true;
         &self.population
     }
@@ -125,27 +130,34 @@ impl Strategy for Snes {
             });
         }
         let report = Generation::summarize(self.generation, fitness, &self.population);
-        let dim = self.mean.len();
         self.utilities.resize(fitness.len(), 0.0);
         FitnessShaping::NesUtilities.utilities(fitness, &mut self.utilities);
-        // ∇μ = Σ uₖ sₖ,  ∇σ = Σ uₖ (sₖ² − 1)   (natural gradients in local coordinates)
-        let mut grad_mean = vec![0.0f32; dim];
-        let mut grad_sigma = vec![0.0f32; dim];
-        for (&u, s) in self
-            .utilities
-            .iter()
-            .zip(self.noise.chunks_exact(dim.max(1)))
-        {
-            for ((gm, gs), &e) in grad_mean.iter_mut().zip(&mut grad_sigma).zip(s) {
-                *gm += u * e;
-                *gs += u * (e * e - 1.0);
-            }
-        }
+        // ∇μ = Σ uₖ sₖ,  ∇σ = Σ uₖ (sₖ² − 1)   (natural gradients in local coordinates),
+        // then μ += η_μ σ ∇μ and σ *= exp(η_σ/2 ∇σ), gene chunk by gene chunk: each gene
+        // sums the members in index order, so any thread count gives the same bits.
         let (lr_mean, half_lr_sigma) = (self.config.lr_mean, 0.5 * self.lr_sigma);
-        for i in 0..dim {
-            self.mean[i] += lr_mean * self.sigma[i] * grad_mean[i];
-            self.sigma[i] *= (half_lr_sigma * grad_sigma[i]).exp();
-        }
+        let (utilities, noise) = (&self.utilities, &self.noise);
+        self.mean
+            .par_chunks_mut(GENE_CHUNK)
+            .zip(self.sigma.par_chunks_mut(GENE_CHUNK))
+            .enumerate()
+            .for_each(|(c, (mean, sigma))| {
+                let genes = c * GENE_CHUNK..c * GENE_CHUNK + mean.len();
+                let mut grad_mean = [0.0f32; GENE_CHUNK];
+                let mut grad_sigma = [0.0f32; GENE_CHUNK];
+                for (k, &u) in utilities.iter().enumerate() {
+                    let s = noise.row_part(k, genes.clone());
+                    for ((gm, gs), &e) in grad_mean.iter_mut().zip(&mut grad_sigma).zip(s) {
+                        *gm += u * e;
+                        *gs += u * (e * e - 1.0);
+                    }
+                }
+                for (((m, sd), gm), gs) in mean.iter_mut().zip(sigma).zip(grad_mean).zip(grad_sigma)
+                {
+                    *m += lr_mean * *sd * gm;
+                    *sd *= (half_lr_sigma * gs).exp();
+                }
+            });
         self.generation += 1;
         self.asked = false;
         Ok(report)
@@ -164,9 +176,11 @@ impl Strategy for Snes {
 
     fn cost(&self) -> String {
         let (n, d) = (self.population_size, self.mean.len());
+        let noise = self.config.noise;
         format!(
-            "snes: {:.1} MiB, ~{:.1} MFLOP per generation",
-            ((2 * n + 4) * d * 4) as f64 / (1 << 20) as f64,
+            "snes: {:.1} MiB{}, ~{:.1} MFLOP per generation",
+            ((n + 4) * d * 4 + noise.bytes(n, d)) as f64 / (1 << 20) as f64,
+            noise.shared_note(),
             (6 * n * d) as f64 / 1e6
         )
     }

@@ -743,6 +743,7 @@ impl Validator<'_> {
                             crossover_rate: rate(&raw.crossover_rate, "crossover_rate", 0.5)?,
                             tie_rate: rate(&raw.tie_rate, "tie_rate", 0.0)?,
                             untie_rate: rate(&raw.untie_rate, "untie_rate", 0.0)?,
+                            ..Default::default()
                         })
                     }
                     StrategyKind::OpenAiEs => {
@@ -769,6 +770,7 @@ impl Validator<'_> {
                                 .as_ref()
                                 .map_or(FitnessShaping::CentredRanks, |s| *s.get_ref()),
                             adam: true,
+                            ..Default::default()
                         })
                     }
                     StrategyKind::Snes => StrategySpec::Snes(SnesConfig {
