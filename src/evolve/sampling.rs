@@ -106,11 +106,13 @@ impl NoiseSource {
     /// `out += scale · ε` with `ε ~ N(0, I)` drawn through `rng`.
     pub fn add_scaled(self, rng: &mut Stream, scale: f32, out: &mut [f32]) {
         match self {
-            NoiseSource::Table => {
+            // A genome grown past the table by gene duplication falls back to fresh draws
+            // rather than failing mid-run.
+            NoiseSource::Table if out.len() <= NOISE_TABLE_LEN => {
                 let eps = table_slice(rng, out.len());
                 out.iter_mut().zip(eps).for_each(|(x, &e)| *x += scale * e);
             }
-            NoiseSource::Generated => out.iter_mut().for_each(|x| {
+            _ => out.iter_mut().for_each(|x| {
                 *x += scale * Distribution::<f32>::sample(&StandardNormal, &mut *rng)
             }),
         }
