@@ -14,6 +14,7 @@ Compilation is excluded (warm-up). Each timed sample ends with block_until_ready
 
 import os
 import sys
+from importlib.metadata import version
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
@@ -154,7 +155,7 @@ def main():
     info = {
         "peer": "jax",
         "jax": jax.__version__,
-        "jaxlib": getattr(__import__("jaxlib"), "__version__", "?"),
+        "jaxlib": version("jaxlib"),
         "devices": [str(d) for d in jax.devices()],
         "note": "XLA:CPU picks its own intra-op thread pool (one thread per core by default)",
     }

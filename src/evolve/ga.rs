@@ -208,6 +208,12 @@ impl Ga {
         Self::new(config, Population::from_members(members), seed)
     }
 
+    /// The members asked for last, writable: Lamarckian inheritance writes each member's
+    /// lifetime-adapted genes back here before `tell`, so its children inherit them.
+    pub fn population_mut(&mut self) -> &mut Population {
+        &mut self.population
+    }
+
     pub fn config(&self) -> &GaConfig {
         &self.config
     }

@@ -152,6 +152,61 @@ pub trait Strategy: Send {
     fn cost(&self) -> String;
 }
 
+/// Any strategy's configuration, as one serialisable value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum StrategyConfig {
+    Ga(GaConfig),
+    OpenAiEs(OpenAiEsConfig),
+    Snes(SnesConfig),
+    CmaEs(CmaEsConfig),
+}
+
+impl StrategyConfig {
+    /// The strategy's name as written in experiment files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StrategyConfig::Ga(_) => "ga",
+            StrategyConfig::OpenAiEs(_) => "openai_es",
+            StrategyConfig::Snes(_) => "snes",
+            StrategyConfig::CmaEs(c) => match c.covariance {
+                Covariance::Full => "cma_es",
+                Covariance::Separable => "sep_cma_es",
+            },
+        }
+    }
+
+    /// Members per generation (`None` where the strategy picks its own default).
+    pub fn population(&self) -> Option<usize> {
+        match self {
+            StrategyConfig::Ga(c) => Some(c.population),
+            StrategyConfig::OpenAiEs(c) => Some(c.population),
+            StrategyConfig::Snes(c) => c.population,
+            StrategyConfig::CmaEs(c) => c.population,
+        }
+    }
+
+    /// A strategy searching around `x0`. A GA's first generation is `x0` plus
+    /// `mutation_sigma` noise per member unless `initial` gives the members.
+    pub fn build(
+        &self,
+        x0: Vec<f32>,
+        initial: Option<Population>,
+        seed: u64,
+    ) -> Result<AnyStrategy, EvolveError> {
+        Ok(match self {
+            StrategyConfig::Ga(c) => AnyStrategy::Ga(match initial {
+                Some(population) => Ga::new(c.clone(), population, seed)?,
+                None => Ga::around(c.clone(), &x0, c.mutation_sigma, seed)?,
+            }),
+            StrategyConfig::OpenAiEs(c) => {
+                AnyStrategy::OpenAiEs(OpenAiEs::new(c.clone(), x0, seed)?)
+            }
+            StrategyConfig::Snes(c) => AnyStrategy::Snes(Snes::new(c.clone(), x0, seed)?),
+            StrategyConfig::CmaEs(c) => AnyStrategy::CmaEs(CmaEs::new(c.clone(), x0, seed)?),
+        })
+    }
+}
+
 /// Any strategy as one serialisable value, for checkpoints.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "strategy", rename_all = "snake_case")]

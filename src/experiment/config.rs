@@ -225,13 +225,8 @@ pub struct Budget {
     pub target: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum StrategySpec {
-    Ga(GaConfig),
-    OpenAiEs(OpenAiEsConfig),
-    Snes(SnesConfig),
-    CmaEs(CmaEsConfig),
-}
+/// An evolution arm's strategy and its configuration.
+pub use crate::evolve::StrategyConfig as StrategySpec;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Learner {

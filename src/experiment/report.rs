@@ -228,15 +228,7 @@ fn markdown(
                 format!("gradient ({optimizer:?})").to_lowercase()
             }
             Learner::Evolution { strategy, .. } => {
-                let name = match strategy {
-                    super::config::StrategySpec::Ga(_) => "ga",
-                    super::config::StrategySpec::OpenAiEs(_) => "openai_es",
-                    super::config::StrategySpec::Snes(_) => "snes",
-                    super::config::StrategySpec::CmaEs(c) => match c.covariance {
-                        crate::evolve::Covariance::Full => "cma_es",
-                        crate::evolve::Covariance::Separable => "sep_cma_es",
-                    },
-                };
+                let name = strategy.name();
                 format!("evolution ({name})")
             }
         };

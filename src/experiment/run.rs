@@ -13,7 +13,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::config::{Arm, Experiment, Learner, OptimizerKind, StrategySpec};
-use crate::evolve::{AnyStrategy, CmaEs, Ga, OpenAiEs, Snes, Strategy, evaluate};
+use crate::evolve::{AnyStrategy, Ga, Strategy, evaluate};
 use crate::learn::{Trainer, evaluate as evaluate_params};
 use crate::net::{Loss, NetError, Network, Params, PopulationEvaluator, Workspace};
 use crate::optim::{Adam, AnyOptimizer, Momentum, Sgd};
@@ -128,18 +128,12 @@ fn start<'n>(arm: &Arm, net: &'n Network, loss: Loss, seed: u64, train_rows: usi
         Learner::Evolution { strategy, batch } => {
             let x0 = init.genes;
             let strategy = match strategy {
+                // A GA's members each carry the network, so that segmentation
+                // operators can change their tying.
                 StrategySpec::Ga(c) => AnyStrategy::Ga(
                     Ga::for_network(c.clone(), net, learner_seed).expect("validated"),
                 ),
-                StrategySpec::OpenAiEs(c) => AnyStrategy::OpenAiEs(
-                    OpenAiEs::new(c.clone(), x0, learner_seed).expect("validated"),
-                ),
-                StrategySpec::Snes(c) => {
-                    AnyStrategy::Snes(Snes::new(c.clone(), x0, learner_seed).expect("validated"))
-                }
-                StrategySpec::CmaEs(c) => {
-                    AnyStrategy::CmaEs(CmaEs::new(c.clone(), x0, learner_seed).expect("validated"))
-                }
+                other => other.build(x0, None, learner_seed).expect("validated"),
             };
             State::Evolution(Box::new(Evolution {
                 strategy,

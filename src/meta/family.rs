@@ -1,0 +1,261 @@
+//! Task families for few-shot learning: each draw is a new task with a small support
+//! set (the K shots a lifetime learns from) and a query set (held-out points of the same
+//! task that measure what was learned).
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use crate::net::{Head, Loss};
+use crate::rng::Stream;
+use crate::task::{self, Dataset, Labels, SineFamily};
+
+/// One task of a family.
+#[derive(Debug, Clone)]
+pub struct FewShotTask {
+    pub support: Dataset,
+    pub query: Dataset,
+}
+
+/// Which classes a digits task may use: meta-training sees only `Train`; evaluation
+/// only `Test`, so a method cannot score by memorising the evaluation classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Train,
+    Test,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Family {
+    /// Sine regression in the protocol of Finn et al. 2017: amplitude U[0.1, 5], phase
+    /// U[0, π], x U[−5, 5]; `shots` support points and `query` query points per task.
+    Sine { query: usize },
+    /// N-way K-shot digits: `ways` classes drawn from the phase's class pool, labels
+    /// assigned by a random permutation per task, `query` query images per class.
+    Digits {
+        ways: usize,
+        train_classes: Vec<u32>,
+        test_classes: Vec<u32>,
+        query: usize,
+    },
+}
+
+impl Family {
+    pub fn inputs(&self) -> usize {
+        match self {
+            Family::Sine { .. } => 1,
+            Family::Digits { .. } => 64,
+        }
+    }
+
+    pub fn outputs(&self) -> usize {
+        match self {
+            Family::Sine { .. } => 1,
+            Family::Digits { ways, .. } => *ways,
+        }
+    }
+
+    pub fn head_and_loss(&self) -> (Head, Loss) {
+        match self {
+            Family::Sine { .. } => (Head::Linear, Loss::Mse),
+            Family::Digits { .. } => (Head::Softmax, Loss::CrossEntropy),
+        }
+    }
+
+    /// Whether the reported metric is accuracy (digits) rather than loss (sine).
+    pub fn metric_is_accuracy(&self) -> bool {
+        matches!(self, Family::Digits { .. })
+    }
+
+    /// Draw a task with `shots` support examples (per class for digits).
+    pub fn sample(
+        &self,
+        rng: &mut Stream,
+        shots: usize,
+        phase: Phase,
+        images: &DigitImages,
+    ) -> FewShotTask {
+        match self {
+            Family::Sine { query } => {
+                let family = SineFamily::FINN_2017;
+                let (amplitude, phase_shift) = family.sample(rng);
+                let support = family.sample_xs(rng, shots);
+                let held_out = family.sample_xs(rng, *query);
+                FewShotTask {
+                    support: task::sine_task(amplitude, phase_shift, &support),
+                    query: task::sine_task(amplitude, phase_shift, &held_out),
+                }
+            }
+            Family::Digits {
+                ways,
+                train_classes,
+                test_classes,
+                query,
+            } => {
+                let pool = match phase {
+                    Phase::Train => train_classes,
+                    Phase::Test => test_classes,
+                };
+                // `ways` distinct classes from the pool, in random order: the order is the
+                // label assignment of this task.
+                let mut classes = pool.clone();
+                for i in 0..*ways {
+                    let j = rng.random_range(i..classes.len());
+                    classes.swap(i, j);
+                }
+                let mut support = DatasetBuilder::new(64, *ways);
+                let mut held_out = DatasetBuilder::new(64, *ways);
+                for (label, &class) in classes[..*ways].iter().enumerate() {
+                    let rows = &images.by_class[class as usize];
+                    // Distinct images: a partial Fisher–Yates over the class's images.
+                    let mut order: Vec<usize> = (0..rows.len()).collect();
+                    for i in 0..(shots + query).min(order.len()) {
+                        let j = rng.random_range(i..order.len());
+                        order.swap(i, j);
+                    }
+                    for (k, &image) in order[..shots + query].iter().enumerate() {
+                        let target = if k < shots {
+                            &mut support
+                        } else {
+                            &mut held_out
+                        };
+                        target.push(&rows[image], label as u32);
+                    }
+                }
+                FewShotTask {
+                    support: support.finish(),
+                    query: held_out.finish(),
+                }
+            }
+        }
+    }
+}
+
+struct DatasetBuilder {
+    inputs: Vec<f32>,
+    labels: Vec<u32>,
+    features: usize,
+    classes: usize,
+}
+
+impl DatasetBuilder {
+    fn new(features: usize, classes: usize) -> Self {
+        Self {
+            inputs: Vec::new(),
+            labels: Vec::new(),
+            features,
+            classes,
+        }
+    }
+
+    fn push(&mut self, row: &[f32], label: u32) {
+        self.inputs.extend_from_slice(row);
+        self.labels.push(label);
+    }
+
+    fn finish(self) -> Dataset {
+        Dataset {
+            inputs: self.inputs,
+            features: self.features,
+            labels: Labels::Classes {
+                labels: self.labels,
+                classes: self.classes,
+            },
+        }
+    }
+}
+
+/// The 1,797 digits images grouped by class (both parts of the fixed split: few-shot
+/// digits splits by class instead).
+#[derive(Debug, Clone, Default)]
+pub struct DigitImages {
+    pub by_class: Vec<Vec<Vec<f32>>>,
+}
+
+impl DigitImages {
+    pub fn load() -> Self {
+        let split = task::digits();
+        let mut by_class = vec![Vec::new(); 10];
+        for data in [&split.train, &split.test] {
+            if let Labels::Classes { labels, .. } = &data.labels {
+                for (i, &c) in labels.iter().enumerate() {
+                    by_class[c as usize].push(data.row(i).to_vec());
+                }
+            }
+        }
+        Self { by_class }
+    }
+
+    /// Fewest images of any class in `classes`.
+    pub fn smallest_class(&self, classes: &[u32]) -> usize {
+        classes
+            .iter()
+            .map(|&c| self.by_class[c as usize].len())
+            .min()
+            .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng;
+
+    #[test]
+    fn digits_tasks_use_only_their_phase_classes_with_disjoint_support_and_query() {
+        let images = DigitImages::load();
+        let family = Family::Digits {
+            ways: 3,
+            train_classes: vec![0, 1, 2, 3, 4],
+            test_classes: vec![5, 6, 7, 8, 9],
+            query: 4,
+        };
+        for seed in 0..20 {
+            let task = family.sample(&mut rng::stream(&[seed]), 2, Phase::Test, &images);
+            assert_eq!(task.support.len(), 3 * 2);
+            assert_eq!(task.query.len(), 3 * 4);
+            for row in 0..task.support.len() {
+                let s = task.support.row(row);
+                assert!((0..task.query.len()).all(|q| task.query.row(q) != s));
+                let class = images
+                    .by_class
+                    .iter()
+                    .position(|rows| rows.iter().any(|r| r == s))
+                    .unwrap();
+                assert!(class >= 5, "a test task used training class {class}");
+            }
+        }
+    }
+
+    #[test]
+    fn sine_tasks_share_one_wave_between_support_and_query() {
+        let family = Family::Sine { query: 20 };
+        let task = family.sample(
+            &mut rng::stream(&[1]),
+            5,
+            Phase::Train,
+            &DigitImages::default(),
+        );
+        assert_eq!((task.support.len(), task.query.len()), (5, 20));
+        // Fit A·sin(x − φ) through two support points, check a query point.
+        let Labels::Values { values: ys, .. } = &task.support.labels else {
+            panic!()
+        };
+        let xs = &task.support.inputs;
+        let mut best = f32::INFINITY;
+        for a in 0..500 {
+            for p in 0..315 {
+                let (amp, phase) = (0.1 + a as f32 * 0.01, p as f32 * 0.01);
+                let err: f32 = xs
+                    .iter()
+                    .zip(ys)
+                    .map(|(x, y)| (amp * (x - phase).sin() - y).abs())
+                    .sum();
+                best = best.min(err);
+            }
+        }
+        assert!(
+            best < 0.1,
+            "support points are not on one sine wave ({best})"
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! The fast learner: a few gradient steps on a task's few shots.
+
+use serde::{Deserialize, Serialize};
+
+use crate::net::loss::accuracy;
+use crate::net::{Loss, NetError, Network, Workspace};
+use crate::optim::{Adam, Optimizer};
+use crate::task::Dataset;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InnerOptimizer {
+    Sgd,
+    Adam,
+}
+
+/// `steps` full-batch steps on the support set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InnerLoop {
+    pub steps: usize,
+    pub lr: f32,
+    pub optimizer: InnerOptimizer,
+}
+
+/// Buffers for one adaptation, reused across calls.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    pub ws: Workspace,
+    pub grad: Vec<f32>,
+}
+
+/// Adapt `genes` in place with `inner.steps` steps on `support`. `layer_lrs` (evolved
+/// plasticity) replaces the inner learning rate per layer when given (SGD). Calls
+/// `after_step(step, genes)` after each step, step 1..=steps. Returns the training
+/// examples consumed (`steps × support size`).
+#[allow(clippy::too_many_arguments)]
+pub fn adapt(
+    net: &Network,
+    genes: &mut [f32],
+    support: &Dataset,
+    loss: Loss,
+    inner: &InnerLoop,
+    layer_lrs: Option<&[f32]>,
+    scratch: &mut Scratch,
+    mut after_step: impl FnMut(usize, &[f32]) -> Result<(), NetError>,
+) -> Result<u64, NetError> {
+    scratch.grad.resize(net.genome_len(), 0.0);
+    let mut adam = Adam::new(inner.lr);
+    for step in 1..=inner.steps {
+        net.loss_and_gradient(
+            genes,
+            &support.inputs,
+            support.targets(),
+            loss,
+            &mut scratch.ws,
+            &mut scratch.grad,
+        )?;
+        match (inner.optimizer, layer_lrs) {
+            (InnerOptimizer::Adam, _) => adam.step(genes, &scratch.grad),
+            (InnerOptimizer::Sgd, None) => genes
+                .iter_mut()
+                .zip(&scratch.grad)
+                .for_each(|(g, d)| *g -= inner.lr * d),
+            (InnerOptimizer::Sgd, Some(lrs)) => {
+                for (l, &lr) in lrs.iter().enumerate() {
+                    let range = net.weight_genes(l).start..net.bias_genes(l).end;
+                    genes[range.clone()]
+                        .iter_mut()
+                        .zip(&scratch.grad[range])
+                        .for_each(|(g, d)| *g -= lr * d);
+                }
+            }
+        }
+        after_step(step, genes)?;
+    }
+    Ok((inner.steps * support.len()) as u64)
+}
+
+/// Query loss and metric (accuracy, or loss for regression) of `genes`.
+pub fn query_score(
+    net: &Network,
+    genes: &[f32],
+    query: &Dataset,
+    loss: Loss,
+    accuracy_metric: bool,
+    ws: &mut Workspace,
+) -> Result<(f32, f32), NetError> {
+    let targets = query.targets();
+    let outputs = net.architecture().outputs();
+    let z = net.forward(genes, &query.inputs, query.len(), ws)?;
+    let value = loss.value(net.architecture().head(), z, targets, outputs);
+    let metric = if accuracy_metric {
+        accuracy(z, targets, outputs)
+    } else {
+        value
+    };
+    Ok((value, metric))
+}
