@@ -201,10 +201,18 @@ impl Network {
             };
             let (before, after) = ws.activations.split_at_mut(l);
             let x: &[f32] = if l == 0 { input } else { &before[l - 1] };
-            let z = &mut after[0];
-            // z[batch, fan_out] = x[batch, fan_in] · W[fan_in, fan_out]
-            kernels::matmul(batch, fan_in, fan_out, x, weights, z);
-            kernels::bias_activation(z, &genome[self.bias_genes(l)], self.arch.activation(l));
+            // z[batch, fan_out] = f(x[batch, fan_in] · W[fan_in, fan_out] + b[fan_out])
+            kernels::forward_layer(
+                batch,
+                fan_in,
+                fan_out,
+                x,
+                weights,
+                &genome[self.bias_genes(l)],
+                self.arch.activation(l),
+                &mut after[0],
+                &mut ws.panels,
+            );
         }
         &ws.activations[self.arch.layers() - 1]
     }
@@ -282,7 +290,7 @@ impl Network {
             delta,
             delta_next,
             grad_weights,
-            ..
+            panels,
         } = ws;
         delta.resize(batch * outputs, 0.0);
         let value = loss.value_and_grad(
@@ -306,10 +314,11 @@ impl Network {
                     x,
                     delta,
                     &mut grad[self.weight_genes(l)],
+                    panels,
                 );
             } else {
                 grad_weights.resize(fan_in * fan_out, 0.0);
-                kernels::matmul_xt_delta(batch, fan_in, fan_out, x, delta, grad_weights);
+                kernels::matmul_xt_delta(batch, fan_in, fan_out, x, delta, grad_weights, panels);
                 self.fold_weight_gradient(l, grad_weights, &mut grad[self.weight_genes(l)]);
             }
             kernels::column_sums(delta, &mut grad[self.bias_genes(l)]);
@@ -321,7 +330,7 @@ impl Network {
                 };
                 // ∂x[batch, fan_in] = delta[batch, fan_out] · Wᵀ[fan_out, fan_in]
                 delta_next.resize(batch * fan_in, 0.0);
-                kernels::matmul_delta_wt(batch, fan_in, fan_out, delta, w, delta_next);
+                kernels::matmul_delta_wt(batch, fan_in, fan_out, delta, w, delta_next, panels);
                 kernels::scale_by_derivative(
                     delta_next,
                     &activations[l - 1],
@@ -389,6 +398,8 @@ pub struct Workspace {
     delta: Vec<f32>,
     delta_next: Vec<f32>,
     grad_weights: Vec<f32>,
+    /// Scratch for the kernels' packed copies of a matrix operand.
+    panels: Vec<f32>,
 }
 
 impl Workspace {
