@@ -228,8 +228,44 @@ impl Network {
     ) -> Result<f32, NetError> {
         let batch = self.batch_of(input)?;
         targets.check(batch, self.arch.outputs())?;
-        let z = self.forward(genome, input, batch, ws)?;
-        Ok(loss.value(self.arch.head(), z, targets, self.arch.outputs()))
+        self.check_input(genome, input, batch)?;
+        Ok(self.loss_unchecked(genome, input, batch, targets, loss, ws))
+    }
+
+    /// [`Network::loss`] without the shape checks, for callers that checked once.
+    pub(crate) fn loss_unchecked(
+        &self,
+        genome: &[f32],
+        input: &[f32],
+        batch: usize,
+        targets: Targets,
+        loss: Loss,
+        ws: &mut Workspace,
+    ) -> f32 {
+        self.forward_unchecked(genome, input, batch, ws);
+        let z = &ws.activations[self.arch.layers() - 1];
+        self.readout_loss(z, targets, loss, &mut ws.loss_scratch, None)
+    }
+
+    /// The loss of the readout `z[batch, outputs]`, and with `grad`, `∂loss/∂z`. Softmax
+    /// cross-entropy against classes, the classifiers' case, goes through a vectorised
+    /// kernel (equal to [`Loss::value`] within 1e-6); the rest through [`Loss`].
+    fn readout_loss(
+        &self,
+        z: &[f32],
+        targets: Targets,
+        loss: Loss,
+        scratch: &mut Vec<f32>,
+        grad: Option<&mut [f32]>,
+    ) -> f32 {
+        let (head, outputs) = (self.arch.head(), self.arch.outputs());
+        match (loss, targets, grad) {
+            (Loss::CrossEntropy, Targets::Classes(classes), grad) => {
+                kernels::cross_entropy(z, classes, outputs, scratch, grad)
+            }
+            (_, _, Some(grad)) => loss.value_and_grad(head, z, targets, outputs, grad),
+            (_, _, None) => loss.value(head, z, targets, outputs),
+        }
     }
 
     fn batch_of(&self, input: &[f32]) -> Result<usize, NetError> {
@@ -291,14 +327,15 @@ impl Network {
             delta_next,
             grad_weights,
             panels,
+            loss_scratch,
         } = ws;
         delta.resize(batch * outputs, 0.0);
-        let value = loss.value_and_grad(
-            self.arch.head(),
+        let value = self.readout_loss(
             &activations[layers - 1],
             targets,
-            outputs,
-            delta,
+            loss,
+            loss_scratch,
+            Some(delta),
         );
         for l in (0..layers).rev() {
             let (fan_in, fan_out) = self.arch.layer_shape(l);
@@ -400,6 +437,8 @@ pub struct Workspace {
     grad_weights: Vec<f32>,
     /// Scratch for the kernels' packed copies of a matrix operand.
     panels: Vec<f32>,
+    /// Scratch for the cross-entropy kernel.
+    loss_scratch: Vec<f32>,
 }
 
 impl Workspace {

@@ -11,6 +11,7 @@
 //! always gives the same bits, whatever the thread count or the caller (a network alone or
 //! inside a population).
 
+mod cross_entropy;
 mod gemm;
 
 use gemm::{Epilogue, Strided, gemm};
@@ -162,6 +163,29 @@ fn matmul_delta_wt_generic<const FMA: bool>(
         Epilogue::Store,
         panels,
     );
+}
+
+multiversion! {
+    /// Mean softmax cross-entropy of `logits[batch, outputs]` against `classes[batch]`, and
+    /// with `grad`, its gradient with respect to the logits. `scratch` is scratch space.
+    pub fn cross_entropy(
+        logits: &[f32],
+        classes: &[u32],
+        outputs: usize,
+        scratch: &mut Vec<f32>,
+        grad: Option<&mut [f32]>,
+    ) -> f32 => cross_entropy_generic;
+}
+
+#[inline(always)]
+fn cross_entropy_generic<const FMA: bool>(
+    logits: &[f32],
+    classes: &[u32],
+    outputs: usize,
+    scratch: &mut Vec<f32>,
+    grad: Option<&mut [f32]>,
+) -> f32 {
+    cross_entropy::cross_entropy(logits, classes, outputs, scratch, grad)
 }
 
 multiversion! {
