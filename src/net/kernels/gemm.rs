@@ -21,6 +21,8 @@ use crate::net::architecture::tanh;
 pub const NR: usize = 16;
 /// Rows of a tile.
 const MR: usize = 6;
+/// Products with fewer columns than this skip the tiles (see [`narrow`]).
+const NARROW: usize = 4;
 
 /// A read-only matrix whose element `(r, c)` is `data[r * row_stride + c * col_stride]`.
 #[derive(Debug, Clone, Copy)]
@@ -93,6 +95,10 @@ pub fn gemm<const FMA: bool>(
     if m == 0 || n == 0 {
         return;
     }
+    if n < NARROW {
+        narrow::<FMA>(m, k, n, a, b, c, epilogue);
+        return;
+    }
     let in_place = b.col_stride == 1 && b.row_stride >= n && n.is_multiple_of(NR);
     let (b_data, b_row_stride, panel_stride) = if in_place {
         (b.data, b.row_stride, NR)
@@ -125,6 +131,47 @@ pub fn gemm<const FMA: bool>(
             }
         }
         row0 += rows;
+    }
+}
+
+/// A product with a few columns (a regression readout): a running sum per output, four
+/// rows side by side, instead of 16-wide tiles that would be mostly padding. Each output is
+/// the same sum, in the same order, as in [`tile`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn narrow<const FMA: bool>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: Strided,
+    b: Strided,
+    c: &mut [f32],
+    epilogue: Epilogue,
+) {
+    const ROWS: usize = 4;
+    for row0 in (0..m).step_by(ROWS) {
+        let rows = (m - row0).min(ROWS);
+        // Rows past the end repeat the last one and are not stored.
+        let row = |r: usize| (row0 + r).min(m - 1);
+        for j in 0..n {
+            let start = match epilogue {
+                Epilogue::Store => 0.0,
+                Epilogue::BiasActivation(bias, _) => bias[j],
+            };
+            let mut acc = [start; ROWS];
+            for t in 0..k {
+                let w = b.at(t, j);
+                for (r, s) in acc.iter_mut().enumerate() {
+                    *s = madd::<FMA>(a.at(row(r), t), w, *s);
+                }
+            }
+            if let Epilogue::BiasActivation(_, activation) = epilogue {
+                acc.iter_mut().for_each(|z| *z = activation.apply(*z));
+            }
+            for (r, &value) in acc[..rows].iter().enumerate() {
+                c[(row0 + r) * n + j] = value;
+            }
+        }
     }
 }
 
