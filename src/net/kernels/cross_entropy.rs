@@ -27,12 +27,18 @@ pub fn exp_nonpositive(x: f32) -> f32 {
     ];
     // A comparison, not `max`, so that NaN passes through.
     let x = if x < LOWEST { LOWEST } else { x };
-    let n = (x * std::f32::consts::LOG2_E + ROUND) - ROUND;
+    let rounded = x * std::f32::consts::LOG2_E + ROUND;
+    let n = rounded - ROUND;
     let r = x - n * LN2_HI - n * LN2_LO;
     let p = ((((P[0] * r + P[1]) * r + P[2]) * r + P[3]) * r + P[4]) * r + P[5];
     let e = p * r * r + r + 1.0;
-    // n ∈ [−126, 0], so 2ⁿ is a normal number.
-    e * f32::from_bits(((n as i32 + 127) as u32) << 23)
+    // `rounded` counts units of 1 in its mantissa, so its bits minus ROUND's are n, as an
+    // integer (wrapping below zero); n ∈ [−126, 0] makes 2ⁿ = (n + 127) << 23 normal.
+    let biased = rounded
+        .to_bits()
+        .wrapping_sub(ROUND.to_bits())
+        .wrapping_add(127);
+    e * f32::from_bits(biased << 23)
 }
 
 /// Mean softmax cross-entropy of `logits[batch, outputs]` against `classes[batch]`; with
@@ -55,7 +61,10 @@ pub fn cross_entropy(
         .zip(maxima.iter_mut())
         .enumerate()
     {
-        *max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        // A comparison, not `f32::max`, but the same result: NaNs are skipped.
+        *max = row
+            .iter()
+            .fold(f32::NEG_INFINITY, |m, &z| if z > m { z } else { m });
         total += (*max - row[classes[b] as usize]) as f64;
         let shifted_row = &mut shifted[b * outputs..(b + 1) * outputs];
         shifted_row
