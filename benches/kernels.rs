@@ -99,19 +99,58 @@ fn adam_step(c: &mut Criterion) {
     group.finish();
 }
 
-fn population_forward(c: &mut Criterion) {
-    let mut group = c.benchmark_group("population_forward");
-    for (shape, population, batch) in [(&DIGITS, 256, 256), (&TINY, 1024, 4)] {
+/// A population of `population` genomes of `shape`, with a batch of `batch` rows.
+struct PopulationCase {
+    net: Network,
+    genomes: Vec<f32>,
+    inputs: Vec<f32>,
+    classes: Vec<u32>,
+    values: Vec<f32>,
+}
+
+impl PopulationCase {
+    fn new(shape: &Shape, population: usize, batch: usize) -> Self {
         let net = network(shape);
         let genomes: Vec<f32> = (0..population as u64)
             .flat_map(|i| net.init(&mut rng::stream(&[i])).genes)
             .collect();
         let (inputs, classes, values) = batch_for(shape, batch);
-        let targets = if shape.head == Head::Softmax {
-            Targets::Classes(&classes)
+        Self {
+            net,
+            genomes,
+            inputs,
+            classes,
+            values,
+        }
+    }
+
+    fn targets(&self, shape: &Shape) -> Targets<'_> {
+        if shape.head == Head::Softmax {
+            Targets::Classes(&self.classes)
         } else {
-            Targets::Values(&values)
-        };
+            Targets::Values(&self.values)
+        }
+    }
+
+    fn losses(&self, shape: &Shape, evaluator: &mut PopulationEvaluator, fitness: &mut [f32]) {
+        let targets = self.targets(shape);
+        evaluator
+            .losses(
+                &self.net,
+                &self.genomes,
+                &self.inputs,
+                targets,
+                shape.loss,
+                fitness,
+            )
+            .unwrap();
+    }
+}
+
+fn population_forward(c: &mut Criterion) {
+    let mut group = c.benchmark_group("population_forward");
+    for (shape, population, batch) in [(&DIGITS, 256, 256), (&TINY, 1024, 4)] {
+        let case = PopulationCase::new(shape, population, batch);
         let mut evaluator = PopulationEvaluator::new();
         let mut fitness = vec![0.0; population];
         group.throughput(Throughput::Elements((population * batch) as u64));
@@ -119,9 +158,7 @@ fn population_forward(c: &mut Criterion) {
             BenchmarkId::new(shape.label, format!("p{population}_b{batch}")),
             |b| {
                 b.iter(|| {
-                    evaluator
-                        .losses(&net, &genomes, &inputs, targets, shape.loss, &mut fitness)
-                        .unwrap();
+                    case.losses(shape, &mut evaluator, &mut fitness);
                     black_box(fitness[0])
                 })
             },
@@ -130,5 +167,37 @@ fn population_forward(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, forward, adam_step, population_forward);
+/// Population forward inside rayon pools of 1 and 2 threads: the speed-up of the second.
+fn thread_scaling(c: &mut Criterion) {
+    let mut group = c.benchmark_group("threads/population_forward");
+    let (shape, population, batch) = (&DIGITS, 256, 256);
+    let case = PopulationCase::new(shape, population, batch);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let mut evaluator = PopulationEvaluator::new();
+        let mut fitness = vec![0.0; population];
+        group.throughput(Throughput::Elements((population * batch) as u64));
+        group.bench_function(
+            BenchmarkId::new(shape.label, format!("p{population}_b{batch}/t{threads}")),
+            |b| {
+                b.iter(|| {
+                    pool.install(|| case.losses(shape, &mut evaluator, &mut fitness));
+                    black_box(fitness[0])
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    forward,
+    adam_step,
+    population_forward,
+    thread_scaling
+);
 criterion_main!(benches);

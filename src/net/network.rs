@@ -201,10 +201,18 @@ impl Network {
             };
             let (before, after) = ws.activations.split_at_mut(l);
             let x: &[f32] = if l == 0 { input } else { &before[l - 1] };
-            let z = &mut after[0];
-            // z[batch, fan_out] = x[batch, fan_in] · W[fan_in, fan_out]
-            kernels::matmul(batch, fan_in, fan_out, x, weights, z);
-            kernels::bias_activation(z, &genome[self.bias_genes(l)], self.arch.activation(l));
+            // z[batch, fan_out] = f(x[batch, fan_in] · W[fan_in, fan_out] + b[fan_out])
+            kernels::forward_layer(
+                batch,
+                fan_in,
+                fan_out,
+                x,
+                weights,
+                &genome[self.bias_genes(l)],
+                self.arch.activation(l),
+                &mut after[0],
+                &mut ws.panels,
+            );
         }
         &ws.activations[self.arch.layers() - 1]
     }
@@ -220,8 +228,44 @@ impl Network {
     ) -> Result<f32, NetError> {
         let batch = self.batch_of(input)?;
         targets.check(batch, self.arch.outputs())?;
-        let z = self.forward(genome, input, batch, ws)?;
-        Ok(loss.value(self.arch.head(), z, targets, self.arch.outputs()))
+        self.check_input(genome, input, batch)?;
+        Ok(self.loss_unchecked(genome, input, batch, targets, loss, ws))
+    }
+
+    /// [`Network::loss`] without the shape checks, for callers that checked once.
+    pub(crate) fn loss_unchecked(
+        &self,
+        genome: &[f32],
+        input: &[f32],
+        batch: usize,
+        targets: Targets,
+        loss: Loss,
+        ws: &mut Workspace,
+    ) -> f32 {
+        self.forward_unchecked(genome, input, batch, ws);
+        let z = &ws.activations[self.arch.layers() - 1];
+        self.readout_loss(z, targets, loss, &mut ws.loss_scratch, None)
+    }
+
+    /// The loss of the readout `z[batch, outputs]`, and with `grad`, `∂loss/∂z`. Softmax
+    /// cross-entropy against classes, the classifiers' case, goes through a vectorised
+    /// kernel (equal to [`Loss::value`] within 1e-6); the rest through [`Loss`].
+    fn readout_loss(
+        &self,
+        z: &[f32],
+        targets: Targets,
+        loss: Loss,
+        scratch: &mut Vec<f32>,
+        grad: Option<&mut [f32]>,
+    ) -> f32 {
+        let (head, outputs) = (self.arch.head(), self.arch.outputs());
+        match (loss, targets, grad) {
+            (Loss::CrossEntropy, Targets::Classes(classes), grad) => {
+                kernels::cross_entropy(z, classes, outputs, scratch, grad)
+            }
+            (_, _, Some(grad)) => loss.value_and_grad(head, z, targets, outputs, grad),
+            (_, _, None) => loss.value(head, z, targets, outputs),
+        }
     }
 
     fn batch_of(&self, input: &[f32]) -> Result<usize, NetError> {
@@ -282,15 +326,16 @@ impl Network {
             delta,
             delta_next,
             grad_weights,
-            ..
+            panels,
+            loss_scratch,
         } = ws;
         delta.resize(batch * outputs, 0.0);
-        let value = loss.value_and_grad(
-            self.arch.head(),
+        let value = self.readout_loss(
             &activations[layers - 1],
             targets,
-            outputs,
-            delta,
+            loss,
+            loss_scratch,
+            Some(delta),
         );
         for l in (0..layers).rev() {
             let (fan_in, fan_out) = self.arch.layer_shape(l);
@@ -306,10 +351,11 @@ impl Network {
                     x,
                     delta,
                     &mut grad[self.weight_genes(l)],
+                    panels,
                 );
             } else {
                 grad_weights.resize(fan_in * fan_out, 0.0);
-                kernels::matmul_xt_delta(batch, fan_in, fan_out, x, delta, grad_weights);
+                kernels::matmul_xt_delta(batch, fan_in, fan_out, x, delta, grad_weights, panels);
                 self.fold_weight_gradient(l, grad_weights, &mut grad[self.weight_genes(l)]);
             }
             kernels::column_sums(delta, &mut grad[self.bias_genes(l)]);
@@ -321,7 +367,7 @@ impl Network {
                 };
                 // ∂x[batch, fan_in] = delta[batch, fan_out] · Wᵀ[fan_out, fan_in]
                 delta_next.resize(batch * fan_in, 0.0);
-                kernels::matmul_delta_wt(batch, fan_in, fan_out, delta, w, delta_next);
+                kernels::matmul_delta_wt(batch, fan_in, fan_out, delta, w, delta_next, panels);
                 kernels::scale_by_derivative(
                     delta_next,
                     &activations[l - 1],
@@ -389,6 +435,10 @@ pub struct Workspace {
     delta: Vec<f32>,
     delta_next: Vec<f32>,
     grad_weights: Vec<f32>,
+    /// Scratch for the kernels' packed copies of a matrix operand.
+    panels: Vec<f32>,
+    /// Scratch for the cross-entropy kernel.
+    loss_scratch: Vec<f32>,
 }
 
 impl Workspace {

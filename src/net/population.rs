@@ -1,13 +1,17 @@
 //! Population forward: many genomes on one shared batch — the hot path of evolution.
 //!
-//! The population is cut into one contiguous chunk per rayon thread, and each chunk owns
-//! a [`Workspace`] that lives as long as the evaluator, so steady-state calls allocate
-//! nothing. Every individual is computed by exactly the code that evaluates it alone,
+//! The population is cut into a few contiguous chunks per rayon thread, and each chunk
+//! owns a [`Workspace`] that lives as long as the evaluator, so steady-state calls
+//! allocate nothing. Every individual is computed by exactly the code that evaluates it alone,
 //! single-threaded inside, so the result is bit-identical for any thread count.
 
 use rayon::prelude::*;
 
 use super::{Loss, NetError, Network, Targets, Workspace};
+
+/// Chunks per rayon thread: more than one, so that a thread slowed by other work on its
+/// core hands chunks over to the others instead of holding up the whole call.
+const CHUNKS_PER_THREAD: usize = 4;
 
 #[derive(Debug, Default)]
 pub struct PopulationEvaluator {
@@ -34,32 +38,19 @@ impl PopulationEvaluator {
         M: Fn(usize) -> (&'a Network, &'a [f32]) + Sync,
         F: Fn(&[f32]) -> f32 + Sync,
     {
-        let population = out.len();
-        for i in 0..population {
+        for i in 0..out.len() {
             let (net, genome) = member(i);
             net.check_input(genome, input, batch)?;
         }
-        if population == 0 {
-            return Ok(());
-        }
-        let chunks = rayon::current_num_threads().clamp(1, population);
-        let chunk_len = population.div_ceil(chunks);
-        if self.workspaces.len() < chunks {
-            self.workspaces.resize_with(chunks, Workspace::new);
-        }
-        out.par_chunks_mut(chunk_len)
-            .zip(self.workspaces.par_iter_mut())
-            .enumerate()
-            .for_each(|(c, (out_chunk, ws))| {
-                for (k, slot) in out_chunk.iter_mut().enumerate() {
-                    let (net, genome) = member(c * chunk_len + k);
-                    *slot = fitness(net.forward_unchecked(genome, input, batch, ws));
-                }
-            });
+        self.for_each_individual(out, |i, ws| {
+            let (net, genome) = member(i);
+            fitness(net.forward_unchecked(genome, input, batch, ws))
+        });
         Ok(())
     }
 
     /// Loss of every genome of `population` (flat, `[individuals, genome_len]`) on one batch.
+    /// Each equals [`Network::loss`] of that genome alone, bit for bit.
     pub fn losses(
         &mut self,
         net: &Network,
@@ -78,13 +69,40 @@ impl PopulationEvaluator {
         }
         let batch = input.len() / net.architecture().inputs().max(1);
         targets.check(batch, net.architecture().outputs())?;
-        let (head, outputs) = (net.architecture().head(), net.architecture().outputs());
-        self.evaluate_with(
-            |i| (net, &population[i * genes..(i + 1) * genes]),
-            input,
-            batch,
-            |z| loss.value(head, z, targets, outputs),
-            out,
-        )
+        if let Some(first) = population.get(..genes) {
+            net.check_input(first, input, batch)?;
+        }
+        self.for_each_individual(out, |i, ws| {
+            let genome = &population[i * genes..(i + 1) * genes];
+            net.loss_unchecked(genome, input, batch, targets, loss, ws)
+        });
+        Ok(())
+    }
+
+    /// `out[i] = score(i, workspace)` in parallel, over contiguous chunks of the population
+    /// that each own a workspace kept across calls. A workspace is scratch only, so which
+    /// chunk (and thread) computes an individual does not change its result.
+    fn for_each_individual<S>(&mut self, out: &mut [f32], score: S)
+    where
+        S: Fn(usize, &mut Workspace) -> f32 + Sync,
+    {
+        let population = out.len();
+        if population == 0 {
+            return;
+        }
+        let chunks = (rayon::current_num_threads() * CHUNKS_PER_THREAD).clamp(1, population);
+        let chunk_len = population.div_ceil(chunks);
+        let chunks = population.div_ceil(chunk_len);
+        if self.workspaces.len() < chunks {
+            self.workspaces.resize_with(chunks, Workspace::new);
+        }
+        out.par_chunks_mut(chunk_len)
+            .zip(self.workspaces.par_iter_mut())
+            .enumerate()
+            .for_each(|(c, (out_chunk, ws))| {
+                for (k, slot) in out_chunk.iter_mut().enumerate() {
+                    *slot = score(c * chunk_len + k, ws);
+                }
+            });
     }
 }
