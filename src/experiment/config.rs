@@ -619,18 +619,6 @@ impl Validator<'_> {
                 .unwrap_or(raw_arm.span());
             return Err(self.source.error(span, "tile", e.to_string()));
         }
-        let positive = |v: &Option<Spanned<f32>>, key: &str, default: f32| {
-            value(v).map_or(Ok(default), |(x, s)| {
-                self.check(x > 0.0 && x.is_finite(), s, key, "must be > 0")
-                    .map(|_| x)
-            })
-        };
-        let rate = |v: &Option<Spanned<f32>>, key: &str, default: f32| {
-            value(v).map_or(Ok(default), |(x, s)| {
-                self.check((0.0..=1.0).contains(&x), s, key, "must be in [0, 1]")
-                    .map(|_| x)
-            })
-        };
         let batch_default = match raw.learner.get_ref() {
             LearnerKind::Gradient => 32,
             LearnerKind::Evolution => 64,
@@ -667,139 +655,17 @@ impl Validator<'_> {
                 };
                 Learner::Gradient {
                     optimizer,
-                    lr: positive(&raw.lr, "lr", default_lr)?,
-                    momentum: rate(&raw.momentum, "momentum", 0.9)?,
+                    lr: self.positive(&raw.lr, "lr", default_lr)?,
+                    momentum: self.rate(&raw.momentum, "momentum", 0.9)?,
                     weight_decay,
                     batch,
                 }
             }
             LearnerKind::Evolution => {
-                let Some(strategy) = &raw.strategy else {
-                    let mut e = self.source.error(
-                        raw.learner.span(),
-                        "strategy",
-                        "an evolution arm needs a `strategy`",
-                    );
-                    e.allowed = Some("ga, openai_es, snes, cma_es, sep_cma_es".into());
-                    return Err(e);
-                };
-                let kind = *strategy.get_ref();
-                let allowed = match kind {
-                    StrategyKind::Ga => GA_KEYS,
-                    StrategyKind::OpenAiEs => OPENAI_ES_KEYS,
-                    StrategyKind::Snes | StrategyKind::CmaEs | StrategyKind::SepCmaEs => {
-                        SNES_CMA_KEYS
-                    }
-                };
-                self.only(&spans, allowed, strategy_name(kind))?;
-                let population = value(&raw.population);
-                if let Some((p, s)) = &population {
-                    let min = if matches!(kind, StrategyKind::CmaEs | StrategyKind::SepCmaEs) {
-                        4
-                    } else {
-                        2
-                    };
-                    self.check(
-                        *p >= min,
-                        s.clone(),
-                        "population",
-                        &format!("must be at least {min}"),
-                    )?;
-                }
-                let population_or = |default: usize| population.as_ref().map_or(default, |p| p.0);
-                let spec = match kind {
-                    StrategyKind::Ga => {
-                        let population = population_or(128);
-                        let elite = value(&raw.elite).map_or(Ok(1), |(e, s)| {
-                            self.check(e < population, s, "elite", "must be below `population`")
-                                .map(|_| e)
-                        })?;
-                        let selection = match raw.selection.as_ref().map(|s| *s.get_ref()) {
-                            Some(SelectionKind::Tournament) => Selection::Tournament {
-                                size: value(&raw.tournament).map_or(Ok(4), |(t, s)| {
-                                    self.check(t >= 1, s, "tournament", "must be at least 1")
-                                        .map(|_| t)
-                                })?,
-                            },
-                            _ => Selection::Truncation {
-                                fraction: rate(&raw.truncation, "truncation", 0.2)?,
-                            },
-                        };
-                        StrategySpec::Ga(GaConfig {
-                            population,
-                            elite,
-                            selection,
-                            mutation_sigma: positive(&raw.mutation_sigma, "mutation_sigma", 0.02)?,
-                            self_adaptive: raw.self_adaptive.as_ref().is_some_and(|s| *s.get_ref()),
-                            crossover: raw
-                                .crossover
-                                .as_ref()
-                                .map_or(Crossover::None, |c| *c.get_ref()),
-                            crossover_rate: rate(&raw.crossover_rate, "crossover_rate", 0.5)?,
-                            tie_rate: rate(&raw.tie_rate, "tie_rate", 0.0)?,
-                            untie_rate: rate(&raw.untie_rate, "untie_rate", 0.0)?,
-                            ..Default::default()
-                        })
-                    }
-                    StrategyKind::OpenAiEs => {
-                        let population = population_or(128);
-                        let antithetic = raw.antithetic.as_ref().is_none_or(|a| *a.get_ref());
-                        if antithetic && population % 2 == 1 {
-                            let span = value(&raw.population)
-                                .map(|p| p.1)
-                                .unwrap_or(raw_arm.span());
-                            return Err(self.source.error(
-                                span,
-                                "population",
-                                "must be even with antithetic sampling (or set antithetic = false)",
-                            ));
-                        }
-                        StrategySpec::OpenAiEs(OpenAiEsConfig {
-                            population,
-                            sigma: positive(&raw.sigma, "sigma", 0.05)?,
-                            lr: positive(&raw.lr, "lr", 0.01)?,
-                            weight_decay,
-                            antithetic,
-                            shaping: raw
-                                .shaping
-                                .as_ref()
-                                .map_or(FitnessShaping::CentredRanks, |s| *s.get_ref()),
-                            adam: true,
-                            ..Default::default()
-                        })
-                    }
-                    StrategyKind::Snes => StrategySpec::Snes(SnesConfig {
-                        population: Some(population_or(64)),
-                        sigma: positive(&raw.sigma, "sigma", 0.1)?,
-                        ..Default::default()
-                    }),
-                    StrategyKind::CmaEs | StrategyKind::SepCmaEs => {
-                        let covariance = if kind == StrategyKind::CmaEs {
-                            Covariance::Full
-                        } else {
-                            Covariance::Separable
-                        };
-                        let config = CmaEsConfig {
-                            population: Some(population_or(64)),
-                            sigma: positive(&raw.sigma, "sigma", 0.1)? as f64,
-                            covariance,
-                            ..Default::default()
-                        };
-                        let genes = build_network(network, tying, tile, task, data)
-                            .expect("checked above")
-                            .genome_len();
-                        if let Err(e) =
-                            crate::evolve::CmaEs::new(config.clone(), vec![0.0; genes], 0)
-                        {
-                            return Err(self.source.error(
-                                strategy.span(),
-                                "strategy",
-                                e.to_string(),
-                            ));
-                        }
-                        StrategySpec::CmaEs(config)
-                    }
-                };
+                let genes = build_network(network, tying, tile, task, data)
+                    .expect("checked above")
+                    .genome_len();
+                let spec = self.strategy(raw_arm, genes, weight_decay, &[])?;
                 Learner::Evolution {
                     strategy: spec,
                     batch,
@@ -811,6 +677,159 @@ impl Validator<'_> {
             tying,
             tile,
             learner,
+        })
+    }
+
+    /// The strategy of an evolution arm; `extra` lists further keys the arm may hold.
+    fn strategy(
+        &self,
+        raw_arm: &Spanned<RawArm>,
+        genes: usize,
+        weight_decay: f32,
+        extra: &[&str],
+    ) -> Result<StrategySpec, ConfigError> {
+        let raw = raw_arm.get_ref();
+        let positive =
+            |v: &Option<Spanned<f32>>, key: &str, default: f32| self.positive(v, key, default);
+        let rate = |v: &Option<Spanned<f32>>, key: &str, default: f32| self.rate(v, key, default);
+        let Some(strategy) = &raw.strategy else {
+            let mut e = self.source.error(
+                raw_arm.span(),
+                "strategy",
+                "an evolution arm needs a `strategy`",
+            );
+            e.allowed = Some("ga, openai_es, snes, cma_es, sep_cma_es".into());
+            return Err(e);
+        };
+        let kind = *strategy.get_ref();
+        let allowed = match kind {
+            StrategyKind::Ga => GA_KEYS,
+            StrategyKind::OpenAiEs => OPENAI_ES_KEYS,
+            StrategyKind::Snes | StrategyKind::CmaEs | StrategyKind::SepCmaEs => SNES_CMA_KEYS,
+        };
+        let mut keys = allowed.to_vec();
+        keys.extend_from_slice(extra);
+        self.only(&ArmKeys::of(raw), &keys, strategy_name(kind))?;
+        let population = value(&raw.population);
+        if let Some((p, s)) = &population {
+            let min = if matches!(kind, StrategyKind::CmaEs | StrategyKind::SepCmaEs) {
+                4
+            } else {
+                2
+            };
+            self.check(
+                *p >= min,
+                s.clone(),
+                "population",
+                &format!("must be at least {min}"),
+            )?;
+        }
+        let population_or = |default: usize| population.as_ref().map_or(default, |p| p.0);
+        let spec = match kind {
+            StrategyKind::Ga => {
+                let population = population_or(128);
+                let elite = value(&raw.elite).map_or(Ok(1), |(e, s)| {
+                    self.check(e < population, s, "elite", "must be below `population`")
+                        .map(|_| e)
+                })?;
+                let selection = match raw.selection.as_ref().map(|s| *s.get_ref()) {
+                    Some(SelectionKind::Tournament) => Selection::Tournament {
+                        size: value(&raw.tournament).map_or(Ok(4), |(t, s)| {
+                            self.check(t >= 1, s, "tournament", "must be at least 1")
+                                .map(|_| t)
+                        })?,
+                    },
+                    _ => Selection::Truncation {
+                        fraction: rate(&raw.truncation, "truncation", 0.2)?,
+                    },
+                };
+                StrategySpec::Ga(GaConfig {
+                    population,
+                    elite,
+                    selection,
+                    mutation_sigma: positive(&raw.mutation_sigma, "mutation_sigma", 0.02)?,
+                    self_adaptive: raw.self_adaptive.as_ref().is_some_and(|s| *s.get_ref()),
+                    crossover: raw
+                        .crossover
+                        .as_ref()
+                        .map_or(Crossover::None, |c| *c.get_ref()),
+                    crossover_rate: rate(&raw.crossover_rate, "crossover_rate", 0.5)?,
+                    tie_rate: rate(&raw.tie_rate, "tie_rate", 0.0)?,
+                    untie_rate: rate(&raw.untie_rate, "untie_rate", 0.0)?,
+                    ..Default::default()
+                })
+            }
+            StrategyKind::OpenAiEs => {
+                let population = population_or(128);
+                let antithetic = raw.antithetic.as_ref().is_none_or(|a| *a.get_ref());
+                if antithetic && population % 2 == 1 {
+                    let span = value(&raw.population)
+                        .map(|p| p.1)
+                        .unwrap_or(raw_arm.span());
+                    return Err(self.source.error(
+                        span,
+                        "population",
+                        "must be even with antithetic sampling (or set antithetic = false)",
+                    ));
+                }
+                StrategySpec::OpenAiEs(OpenAiEsConfig {
+                    population,
+                    sigma: positive(&raw.sigma, "sigma", 0.05)?,
+                    lr: positive(&raw.lr, "lr", 0.01)?,
+                    weight_decay,
+                    antithetic,
+                    shaping: raw
+                        .shaping
+                        .as_ref()
+                        .map_or(FitnessShaping::CentredRanks, |s| *s.get_ref()),
+                    adam: true,
+                    ..Default::default()
+                })
+            }
+            StrategyKind::Snes => StrategySpec::Snes(SnesConfig {
+                population: Some(population_or(64)),
+                sigma: positive(&raw.sigma, "sigma", 0.1)?,
+                ..Default::default()
+            }),
+            StrategyKind::CmaEs | StrategyKind::SepCmaEs => {
+                let covariance = if kind == StrategyKind::CmaEs {
+                    Covariance::Full
+                } else {
+                    Covariance::Separable
+                };
+                let config = CmaEsConfig {
+                    population: Some(population_or(64)),
+                    sigma: positive(&raw.sigma, "sigma", 0.1)? as f64,
+                    covariance,
+                    ..Default::default()
+                };
+                if let Err(e) = crate::evolve::CmaEs::new(config.clone(), vec![0.0; genes], 0) {
+                    return Err(self
+                        .source
+                        .error(strategy.span(), "strategy", e.to_string()));
+                }
+                StrategySpec::CmaEs(config)
+            }
+        };
+        Ok(spec)
+    }
+
+    fn positive(
+        &self,
+        v: &Option<Spanned<f32>>,
+        key: &str,
+        default: f32,
+    ) -> Result<f32, ConfigError> {
+        value(v).map_or(Ok(default), |(x, s)| {
+            self.check(x > 0.0 && x.is_finite(), s, key, "must be > 0")
+                .map(|_| x)
+        })
+    }
+
+    fn rate(&self, v: &Option<Spanned<f32>>, key: &str, default: f32) -> Result<f32, ConfigError> {
+        value(v).map_or(Ok(default), |(x, s)| {
+            self.check((0.0..=1.0).contains(&x), s, key, "must be in [0, 1]")
+                .map(|_| x)
         })
     }
 
