@@ -35,6 +35,7 @@
 pub mod evolve;
 pub mod experiment;
 pub mod learn;
+pub mod meta;
 pub mod net;
 pub mod optim;
 pub mod plot;
