@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use baldwin::experiment::{
-    self, ConfigError, Experiment, RunError, RunOptions, files, reference, report,
+    self, AnyExperiment, ConfigError, RunError, RunOptions, fewshot, files, reference, report,
 };
+use baldwin::meta::hinton_nowlan;
 use clap::{Parser, Subcommand};
 
 /// The default experiment, embedded so that `baldwin` with no arguments works anywhere.
@@ -127,9 +128,9 @@ fn stop_flag() -> Arc<AtomicBool> {
 }
 
 fn run_text(path: &Path, text: &str) -> Result<(), Failure> {
-    let experiment = experiment::parse(path, text)?;
-    let out = PathBuf::from("results").join(&experiment.name);
-    execute(&experiment, &out, false, true)
+    let experiment = experiment::parse_any(path, text)?;
+    let out = PathBuf::from("results").join(experiment.name());
+    execute(&experiment, text, &out, false, true)
 }
 
 fn run_files(
@@ -142,40 +143,64 @@ fn run_files(
     // Validate every file before running any.
     let mut experiments = Vec::new();
     for path in paths {
-        let mut e = experiment::load(path)?;
+        let mut e = experiment::load_any(path)?;
         if let Some(seeds) = seeds {
-            e.seeds = seeds;
+            e.set_seeds(seeds);
         }
-        experiments.push(e);
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        experiments.push((e, text));
     }
-    for e in &experiments {
+    for (e, text) in &experiments {
         let dir = match out {
             Some(dir) if paths.len() == 1 => dir.to_path_buf(),
-            Some(dir) => dir.join(&e.name),
-            None => PathBuf::from("results").join(&e.name),
+            Some(dir) => dir.join(e.name()),
+            None => PathBuf::from("results").join(e.name()),
         };
-        execute(e, &dir, resume, progress)?;
+        execute(e, text, &dir, resume, progress)?;
     }
     Ok(())
 }
 
 fn execute(
-    experiment: &Experiment,
+    experiment: &AnyExperiment,
+    text: &str,
     out: &Path,
     resume: bool,
     progress: bool,
 ) -> Result<(), Failure> {
     let stop = stop_flag();
-    let options = RunOptions {
-        out: out.to_path_buf(),
-        resume,
-        progress,
+    let io = |path: &Path, e: std::io::Error| Failure::Running(format!("{}: {e}", path.display()));
+    let (markdown, written) = match experiment {
+        AnyExperiment::Compare(e) => {
+            let options = RunOptions {
+                out: out.to_path_buf(),
+                resume,
+                progress,
+            };
+            let records = experiment::run(e, &options, &stop)?;
+            let report = report::write(e, &records, out)?;
+            (report.markdown, report.files)
+        }
+        AnyExperiment::FewShot(e) => {
+            let config = out.join("config.toml");
+            files::write_atomic(&config, text.as_bytes()).map_err(|err| io(&config, err))?;
+            let records = fewshot::run(e, out, resume, progress, &stop)?;
+            fewshot::report::write(e, &records, out)?
+        }
+        AnyExperiment::HintonNowlan(e) => {
+            let config = out.join("config.toml");
+            files::write_atomic(&config, text.as_bytes()).map_err(|err| io(&config, err))?;
+            let records = hinton_nowlan::run(&e.config, &stop)
+                .map_err(|_| Failure::Interrupted("interrupted".into()))?;
+            let written = hinton_nowlan::write_results(&e.config, &records, out)
+                .map_err(|err| io(out, err))?;
+            let markdown = std::fs::read_to_string(out.join("summary.md")).unwrap_or_default();
+            (markdown, written)
+        }
     };
-    let records = experiment::run(experiment, &options, &stop)?;
-    let report = report::write(experiment, &records, out)?;
-    println!("{}", report.markdown);
+    println!("{markdown}");
     println!("Results in {}:", out.display());
-    for file in &report.files {
+    for file in &written {
         println!("  {}", file.display());
     }
     Ok(())
@@ -184,14 +209,8 @@ fn execute(
 fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
     let mut bad = Vec::new();
     for path in paths {
-        match experiment::load(path) {
-            Ok(e) => println!(
-                "{}: ok ({} arms x {} seeds, {} samples per run)",
-                path.display(),
-                e.arms.len(),
-                e.seeds,
-                e.budget.samples
-            ),
+        match experiment::load_any(path) {
+            Ok(e) => println!("{}: ok ({})", path.display(), e.describe()),
             Err(err) => bad.push(err.to_string()),
         }
     }
@@ -204,13 +223,27 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
 
 fn redraw(dir: &Path) -> Result<(), Failure> {
     let config = dir.join("config.toml");
-    let experiment = experiment::load(&config)?;
+    let experiment = experiment::load_any(&config)?;
     let runs = dir.join("runs.csv");
-    let records = files::read_records(&runs)
-        .map_err(|e| Failure::BadInput(format!("{}: {e}", runs.display())))?;
-    let report = report::write(&experiment, &records, dir)?;
-    println!("{}", report.markdown);
-    for file in &report.files {
+    let bad = |e: std::io::Error| Failure::BadInput(format!("{}: {e}", runs.display()));
+    let (markdown, written) = match &experiment {
+        AnyExperiment::Compare(e) => {
+            let records = files::read_records(&runs).map_err(bad)?;
+            let report = report::write(e, &records, dir)?;
+            (report.markdown, report.files)
+        }
+        AnyExperiment::FewShot(e) => {
+            let records = fewshot::runner::read(&runs).map_err(bad)?;
+            fewshot::report::write(e, &records, dir)?
+        }
+        AnyExperiment::HintonNowlan(_) => {
+            return Err(Failure::BadInput(
+                "hinton_nowlan results are redrawn by rerunning: it takes under a second".into(),
+            ));
+        }
+    };
+    println!("{markdown}");
+    for file in &written {
         println!("  {}", file.display());
     }
     Ok(())

@@ -29,6 +29,9 @@ pub const DEFAULT_TILE: [usize; 2] = [4, 4];
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawExperiment {
+    /// `compare` (or absent); other kinds are parsed elsewhere (see `kind.rs`).
+    #[allow(dead_code)]
+    kind: Option<Spanned<String>>,
     name: Spanned<String>,
     #[serde(default)]
     description: String,
@@ -57,7 +60,7 @@ struct RawTask {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawNetwork {
+pub(in crate::experiment) struct RawNetwork {
     hidden: Option<Spanned<Vec<usize>>>,
     activation: Option<Activation>,
     tying: Option<TyingPreset>,
@@ -76,6 +79,17 @@ struct RawBudget {
 #[serde(rename_all = "snake_case")]
 pub enum LearnerKind {
     Gradient,
+    Evolution,
+}
+
+/// The outer loop of a few-shot arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MethodKind {
+    Scratch,
+    Pretrain,
+    Reptile,
+    Fomaml,
     Evolution,
 }
 
@@ -107,14 +121,20 @@ enum SelectionKind {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawArm {
-    name: Spanned<String>,
-    learner: Spanned<LearnerKind>,
+pub(in crate::experiment) struct RawArm {
+    pub(in crate::experiment) name: Spanned<String>,
+    learner: Option<Spanned<LearnerKind>>,
+    // Few-shot (meta-learning) arms.
+    pub(in crate::experiment) method: Option<Spanned<MethodKind>>,
+    pub(in crate::experiment) outer_lr: Option<Spanned<f32>>,
+    pub(in crate::experiment) tasks: Option<Spanned<usize>>,
+    pub(in crate::experiment) evolve_lr: Option<Spanned<bool>>,
+    pub(in crate::experiment) lamarckian: Option<Spanned<bool>>,
     // Gradient learners.
     optimizer: Option<Spanned<OptimizerKind>>,
     momentum: Option<Spanned<f32>>,
     // Shared.
-    lr: Option<Spanned<f32>>,
+    pub(in crate::experiment) lr: Option<Spanned<f32>>,
     batch: Option<Spanned<usize>>,
     weight_decay: Option<Spanned<f32>>,
     tying: Option<TyingPreset>,
@@ -336,17 +356,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Experiment, ConfigError> {
     Validator { source: &source }.experiment(raw)
 }
 
-struct Validator<'a> {
-    source: &'a Source<'a>,
+pub(in crate::experiment) struct Validator<'a> {
+    pub(in crate::experiment) source: &'a Source<'a>,
 }
 
 /// `Some(value)` unless absent; the span for errors.
-fn value<T: Clone>(v: &Option<Spanned<T>>) -> Option<(T, Range<usize>)> {
+pub(in crate::experiment) fn value<T: Clone>(v: &Option<Spanned<T>>) -> Option<(T, Range<usize>)> {
     v.as_ref().map(|s| (s.get_ref().clone(), s.span()))
 }
 
 impl Validator<'_> {
-    fn check(
+    pub(in crate::experiment) fn check(
         &self,
         ok: bool,
         span: Range<usize>,
@@ -536,7 +556,10 @@ impl Validator<'_> {
         })
     }
 
-    fn network(&self, raw: &RawNetwork) -> Result<NetworkSpec, ConfigError> {
+    pub(in crate::experiment) fn network(
+        &self,
+        raw: &RawNetwork,
+    ) -> Result<NetworkSpec, ConfigError> {
         let hidden = value(&raw.hidden).map_or(Ok(vec![32]), |(h, s)| {
             self.check(
                 h.iter().all(|&n| n >= 1),
@@ -619,7 +642,16 @@ impl Validator<'_> {
                 .unwrap_or(raw_arm.span());
             return Err(self.source.error(span, "tile", e.to_string()));
         }
-        let batch_default = match raw.learner.get_ref() {
+        let Some(learner) = &raw.learner else {
+            let mut e = self.source.error(
+                raw.name.span(),
+                "learner",
+                "every [[arm]] needs a `learner`",
+            );
+            e.allowed = Some("gradient, evolution".into());
+            return Err(e);
+        };
+        let batch_default = match learner.get_ref() {
             LearnerKind::Gradient => 32,
             LearnerKind::Evolution => 64,
         };
@@ -641,7 +673,7 @@ impl Validator<'_> {
                 .map(|_| w)
         })?;
         let spans = ArmKeys::of(raw);
-        let learner = match raw.learner.get_ref() {
+        let learner = match learner.get_ref() {
             LearnerKind::Gradient => {
                 self.only(&spans, GRADIENT_KEYS, "gradient")?;
                 let optimizer = raw
@@ -681,7 +713,7 @@ impl Validator<'_> {
     }
 
     /// The strategy of an evolution arm; `extra` lists further keys the arm may hold.
-    fn strategy(
+    pub(in crate::experiment) fn strategy(
         &self,
         raw_arm: &Spanned<RawArm>,
         genes: usize,
@@ -814,7 +846,7 @@ impl Validator<'_> {
         Ok(spec)
     }
 
-    fn positive(
+    pub(in crate::experiment) fn positive(
         &self,
         v: &Option<Spanned<f32>>,
         key: &str,
@@ -826,11 +858,54 @@ impl Validator<'_> {
         })
     }
 
-    fn rate(&self, v: &Option<Spanned<f32>>, key: &str, default: f32) -> Result<f32, ConfigError> {
+    pub(in crate::experiment) fn rate(
+        &self,
+        v: &Option<Spanned<f32>>,
+        key: &str,
+        default: f32,
+    ) -> Result<f32, ConfigError> {
         value(v).map_or(Ok(default), |(x, s)| {
             self.check((0.0..=1.0).contains(&x), s, key, "must be in [0, 1]")
                 .map(|_| x)
         })
+    }
+
+    /// Reject any key of `raw` (besides `name`) that is not in `allowed`.
+    pub(in crate::experiment) fn only_keys(
+        &self,
+        raw: &RawArm,
+        allowed: &[&str],
+        what: &str,
+    ) -> Result<(), ConfigError> {
+        let mut given = ArmKeys::of(raw);
+        for (key, span) in [
+            ("learner", raw.learner.as_ref().map(|s| s.span())),
+            ("batch", raw.batch.as_ref().map(|s| s.span())),
+            ("tile", raw.tile.as_ref().map(|s| s.span())),
+        ] {
+            if let Some(span) = span {
+                given.0.push((key, span));
+            }
+        }
+        for (key, span) in &given.0 {
+            if !allowed.contains(key) {
+                let mut e = self.source.error(
+                    span.clone(),
+                    key,
+                    format!("does not apply to `{what}` arms"),
+                );
+                e.allowed = Some(
+                    ["name"]
+                        .iter()
+                        .chain(allowed)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// Reject keys that were given but do not apply to this learner or strategy.

@@ -10,7 +10,9 @@
 
 pub mod config;
 pub mod error;
+pub mod fewshot;
 pub mod files;
+mod kind;
 pub mod reference;
 pub mod report;
 mod resolved;
@@ -19,5 +21,6 @@ pub mod runner;
 
 pub use config::{Arm, Budget, Experiment, Learner, Metric, load, parse};
 pub use error::ConfigError;
+pub use kind::{AnyExperiment, HintonNowlanExperiment, KINDS, load_any, parse_any};
 pub use run::Record;
 pub use runner::{RunError, RunOptions, run};

@@ -1,0 +1,342 @@
+//! Aggregates of a few-shot experiment: `runs.csv`, `summary.csv` (IQM and 95% CI over
+//! seeds per arm, outer samples, shots and inner steps), `summary.md`, and three plots:
+//! the slow–fast trade-off (post-adaptation performance against outer samples), the
+//! adaptation curve (against inner steps) and performance against shots.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::config::FewShotExperiment;
+use super::runner::MetaRecord;
+use crate::experiment::files::write_atomic;
+use crate::experiment::runner::{RunError, io_error};
+use crate::meta::Method;
+use crate::plot::{self, Band, ChartSpec, LegendCorner, Series};
+use crate::stats::{self, DEFAULT_CONFIDENCE, DEFAULT_REPS};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MetaSummary {
+    pub arm: String,
+    pub outer_samples: u64,
+    pub shots: usize,
+    pub inner_steps: usize,
+    pub lifetime_shots: usize,
+    pub n: usize,
+    pub iqm: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+fn csv_bytes<T: serde::Serialize>(rows: &[T]) -> std::io::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        writer.serialize(r).map_err(std::io::Error::other)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+pub fn write(
+    experiment: &FewShotExperiment,
+    records: &[MetaRecord],
+    out: &Path,
+) -> Result<(String, Vec<PathBuf>), RunError> {
+    let mut files = Vec::new();
+    let runs = out.join("runs.csv");
+    write_atomic(&runs, &csv_bytes(records).map_err(io_error(&runs))?).map_err(io_error(&runs))?;
+    files.push(runs);
+
+    let mut groups: BTreeMap<(usize, u64, usize, usize), Vec<&MetaRecord>> = BTreeMap::new();
+    for r in records {
+        let arm = experiment
+            .arms
+            .iter()
+            .position(|a| a.name == r.arm)
+            .unwrap_or(usize::MAX);
+        groups
+            .entry((arm, r.outer_samples, r.shots, r.inner_steps))
+            .or_default()
+            .push(r);
+    }
+    let summaries: Vec<MetaSummary> = groups
+        .iter()
+        .map(|(&(arm, outer, shots, steps), rows)| {
+            let values: Vec<f64> = rows.iter().map(|r| r.test_metric).collect();
+            let ci = stats::stratified_bootstrap_ci(
+                &[&values],
+                stats::iqm,
+                DEFAULT_REPS,
+                DEFAULT_CONFIDENCE,
+                arm as u64,
+            );
+            MetaSummary {
+                arm: rows[0].arm.clone(),
+                outer_samples: outer,
+                shots,
+                inner_steps: steps,
+                lifetime_shots: rows[0].lifetime_shots,
+                n: rows.len(),
+                iqm: ci.point,
+                ci_low: ci.low,
+                ci_high: ci.high,
+            }
+        })
+        .collect();
+    let path = out.join("summary.csv");
+    write_atomic(&path, &csv_bytes(&summaries).map_err(io_error(&path))?)
+        .map_err(io_error(&path))?;
+    files.push(path);
+
+    let markdown = markdown(experiment, &summaries);
+    let path = out.join("summary.md");
+    write_atomic(&path, markdown.as_bytes()).map_err(io_error(&path))?;
+    files.push(path);
+    files.extend(plots(experiment, &summaries, out)?);
+    Ok((markdown, files))
+}
+
+fn metric_label(experiment: &FewShotExperiment) -> (&'static str, bool) {
+    if experiment.family.metric_is_accuracy() {
+        ("query accuracy after adaptation", true)
+    } else {
+        ("query MSE after adaptation", false)
+    }
+}
+
+/// The last outer checkpoint of each arm.
+fn finals<'a>(
+    experiment: &FewShotExperiment,
+    summaries: &'a [MetaSummary],
+) -> Vec<Vec<&'a MetaSummary>> {
+    experiment
+        .arms
+        .iter()
+        .map(|arm| {
+            let last = summaries
+                .iter()
+                .filter(|s| s.arm == arm.name)
+                .map(|s| s.outer_samples)
+                .max();
+            summaries
+                .iter()
+                .filter(|s| s.arm == arm.name && Some(s.outer_samples) == last)
+                .collect()
+        })
+        .collect()
+}
+
+fn method_name(method: &Method) -> String {
+    match method {
+        Method::Scratch => "scratch".into(),
+        Method::Pretrain { .. } => "joint pre-training".into(),
+        Method::Reptile { .. } => "Reptile".into(),
+        Method::Fomaml { .. } => "first-order MAML".into(),
+        Method::Evolution {
+            strategy,
+            evolve_lr,
+            lamarckian,
+            ..
+        } => format!(
+            "{} evolution ({}{})",
+            if *lamarckian {
+                "Lamarckian"
+            } else {
+                "Baldwinian"
+            },
+            strategy.name(),
+            if *evolve_lr {
+                ", evolved learning rates"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+fn markdown(experiment: &FewShotExperiment, summaries: &[MetaSummary]) -> String {
+    let (label, _) = metric_label(experiment);
+    let steps = experiment.evaluation.steps;
+    let mut md = String::new();
+    let _ = writeln!(md, "# {}\n", experiment.name);
+    if !experiment.description.is_empty() {
+        let _ = writeln!(md, "{}\n", experiment.description);
+    }
+    let _ = writeln!(
+        md,
+        "{} seeds per method; each scored on {} fixed held-out tasks after {steps} inner steps \
+         ({:?}, lr {}). Outer samples: training examples the slow loop consumed. IQM over seeds \
+         [95% stratified-bootstrap CI].\n",
+        experiment.seeds,
+        experiment.evaluation.tasks,
+        experiment.inner.optimizer,
+        experiment.inner.lr
+    );
+    let shots = &experiment.evaluation.shots;
+    let mut header = "| method | outer loop | outer samples |".to_string();
+    let mut rule = "|---|---|---|".to_string();
+    for k in shots {
+        let _ = write!(header, " {label}, K={k} |");
+        rule.push_str("---|");
+    }
+    let _ = writeln!(md, "{header}\n{rule}");
+    for (arm, rows) in experiment.arms.iter().zip(finals(experiment, summaries)) {
+        let outer = rows.first().map_or(0, |r| r.outer_samples);
+        let _ = write!(
+            md,
+            "| {} | {} | {} |",
+            arm.name,
+            method_name(&arm.method),
+            plot::compact_number(outer as f64)
+        );
+        for &k in shots {
+            match rows.iter().find(|r| r.shots == k && r.inner_steps == steps) {
+                Some(r) => {
+                    let _ = write!(md, " {:.3} [{:.3}, {:.3}] |", r.iqm, r.ci_low, r.ci_high);
+                }
+                None => md.push_str(" — |"),
+            }
+        }
+        md.push('\n');
+    }
+    md
+}
+
+fn plots(
+    experiment: &FewShotExperiment,
+    summaries: &[MetaSummary],
+    out: &Path,
+) -> Result<Vec<PathBuf>, RunError> {
+    let draw = |e: plot::PlotError| RunError::Io {
+        path: out.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let (label, accuracy) = metric_label(experiment);
+    let y_range = accuracy.then_some((0.0, 1.0));
+    let legend = if accuracy {
+        LegendCorner::LowerRight
+    } else {
+        LegendCorner::UpperRight
+    };
+    let headline = experiment.headline_shots();
+    let steps = experiment.evaluation.steps;
+    let band = |s: &MetaSummary, x: f64| Band {
+        x,
+        center: s.iqm,
+        low: s.ci_low,
+        high: s.ci_high,
+    };
+    let mut files = Vec::new();
+
+    // Slow–fast trade-off. Scratch has no outer loop: drawn flat across the x range.
+    let max_outer = summaries
+        .iter()
+        .map(|s| s.outer_samples)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let min_outer = summaries
+        .iter()
+        .map(|s| s.outer_samples)
+        .filter(|&o| o > 0)
+        .min()
+        .unwrap_or(1) as f64;
+    let tradeoff: Vec<Series> = experiment
+        .arms
+        .iter()
+        .map(|arm| {
+            let rows: Vec<&MetaSummary> = summaries
+                .iter()
+                .filter(|s| s.arm == arm.name && s.shots == headline && s.inner_steps == steps)
+                .collect();
+            let points = if arm.method == Method::Scratch {
+                rows.first()
+                    .map_or(Vec::new(), |r| vec![band(r, min_outer), band(r, max_outer)])
+            } else {
+                rows.iter()
+                    .filter(|r| r.outer_samples > 0)
+                    .map(|r| band(r, r.outer_samples as f64))
+                    .collect()
+            };
+            Series {
+                name: arm.name.clone(),
+                points,
+            }
+        })
+        .collect();
+    let path = out.join("tradeoff.svg");
+    plot::line_chart(
+        &path,
+        &ChartSpec {
+            title: format!(
+                "{}: slow learning buys fast learning (K = {headline}, {steps} steps)",
+                experiment.name
+            ),
+            x_label: "outer (slow) training examples consumed (log scale)".into(),
+            y_label: format!("{label} (held-out tasks)"),
+            log_x: true,
+            y_range,
+            legend,
+        },
+        &tradeoff,
+    )
+    .map_err(draw)?;
+    files.push(path);
+
+    let last = finals(experiment, summaries);
+    let curve = |x: &dyn Fn(&MetaSummary) -> Option<f64>| -> Vec<Series> {
+        experiment
+            .arms
+            .iter()
+            .zip(&last)
+            .map(|(arm, rows)| Series {
+                name: arm.name.clone(),
+                points: rows
+                    .iter()
+                    .filter_map(|r| x(r).map(|x| band(r, x)))
+                    .collect(),
+            })
+            .collect()
+    };
+    let path = out.join("adaptation.svg");
+    plot::line_chart(
+        &path,
+        &ChartSpec {
+            title: format!(
+                "{}: adaptation within one lifetime (K = {headline})",
+                experiment.name
+            ),
+            x_label: "inner (fast) gradient steps on the support set".into(),
+            y_label: label.into(),
+            log_x: false,
+            y_range,
+            legend,
+        },
+        &curve(&|r| (r.shots == headline).then_some(r.inner_steps as f64)),
+    )
+    .map_err(draw)?;
+    files.push(path);
+
+    if experiment.evaluation.shots.len() > 1 {
+        let path = out.join("shots.svg");
+        plot::line_chart(
+            &path,
+            &ChartSpec {
+                title: format!(
+                    "{}: performance against shots ({steps} inner steps)",
+                    experiment.name
+                ),
+                x_label: "shots K (support examples per class)".into(),
+                y_label: label.into(),
+                log_x: false,
+                y_range,
+                legend,
+            },
+            &curve(&|r| (r.inner_steps == steps).then_some(r.shots as f64)),
+        )
+        .map_err(draw)?;
+        files.push(path);
+    }
+    Ok(files)
+}
