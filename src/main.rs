@@ -7,9 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use baldwin::experiment::{
-    self, AnyExperiment, ConfigError, RunError, RunOptions, fewshot, files, reference, report,
+    self, AnyExperiment, ConfigError, RunError, fewshot, files, reference, report,
 };
-use baldwin::meta::hinton_nowlan;
 use clap::{Parser, Subcommand};
 
 /// The default experiment, embedded so that `baldwin` with no arguments works anywhere.
@@ -169,35 +168,7 @@ fn execute(
     progress: bool,
 ) -> Result<(), Failure> {
     let stop = stop_flag();
-    let io = |path: &Path, e: std::io::Error| Failure::Running(format!("{}: {e}", path.display()));
-    let (markdown, written) = match experiment {
-        AnyExperiment::Compare(e) => {
-            let options = RunOptions {
-                out: out.to_path_buf(),
-                resume,
-                progress,
-            };
-            let records = experiment::run(e, &options, &stop)?;
-            let report = report::write(e, &records, out)?;
-            (report.markdown, report.files)
-        }
-        AnyExperiment::FewShot(e) => {
-            let config = out.join("config.toml");
-            files::write_atomic(&config, text.as_bytes()).map_err(|err| io(&config, err))?;
-            let records = fewshot::run(e, out, resume, progress, &stop)?;
-            fewshot::report::write(e, &records, out)?
-        }
-        AnyExperiment::HintonNowlan(e) => {
-            let config = out.join("config.toml");
-            files::write_atomic(&config, text.as_bytes()).map_err(|err| io(&config, err))?;
-            let records = hinton_nowlan::run(&e.config, &stop)
-                .map_err(|_| Failure::Interrupted("interrupted".into()))?;
-            let written = hinton_nowlan::write_results(&e.config, &records, out)
-                .map_err(|err| io(out, err))?;
-            let markdown = std::fs::read_to_string(out.join("summary.md")).unwrap_or_default();
-            (markdown, written)
-        }
-    };
+    let (markdown, written) = experiment::execute(experiment, text, out, resume, progress, &stop)?;
     println!("{markdown}");
     println!("Results in {}:", out.display());
     for file in &written {

@@ -8,9 +8,16 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
 use super::config::{self, Experiment};
 use super::error::{ConfigError, Source, closest};
 use super::fewshot::{self, FewShotExperiment};
+use super::files::write_atomic;
+use super::runner::{RunError, RunOptions, io_error};
+use super::{report, runner};
+use crate::meta::hinton_nowlan;
 use crate::meta::hinton_nowlan::HintonNowlanConfig;
 
 pub const KINDS: [&str; 3] = ["compare", "few_shot", "hinton_nowlan"];
@@ -128,6 +135,48 @@ pub fn parse_any(path: &Path, text: &str) -> Result<AnyExperiment, ConfigError> 
             e.allowed = Some(KINDS.join(", "));
             e.suggestion = closest(other, &KINDS);
             Err(e)
+        }
+    }
+}
+
+/// Run an experiment of any kind into `out` and write its aggregates. `text` is the
+/// file as written, kept as `config.toml` for kinds without a resolved form. Returns
+/// the Markdown summary and the files written.
+pub fn execute(
+    experiment: &AnyExperiment,
+    text: &str,
+    out: &Path,
+    resume: bool,
+    progress: bool,
+    stop: &AtomicBool,
+) -> Result<(String, Vec<PathBuf>), RunError> {
+    let keep_text = |out: &Path| {
+        let config = out.join("config.toml");
+        write_atomic(&config, text.as_bytes()).map_err(io_error(&config))
+    };
+    match experiment {
+        AnyExperiment::Compare(e) => {
+            let options = RunOptions {
+                out: out.to_path_buf(),
+                resume,
+                progress,
+            };
+            let records = runner::run(e, &options, stop)?;
+            let report = report::write(e, &records, out)?;
+            Ok((report.markdown, report.files))
+        }
+        AnyExperiment::FewShot(e) => {
+            keep_text(out)?;
+            let records = fewshot::run(e, out, resume, progress, stop)?;
+            fewshot::report::write(e, &records, out)
+        }
+        AnyExperiment::HintonNowlan(e) => {
+            keep_text(out)?;
+            let records = hinton_nowlan::run(&e.config, stop).map_err(|_| RunError::Interrupted)?;
+            let written =
+                hinton_nowlan::write_results(&e.config, &records, out).map_err(io_error(out))?;
+            let markdown = std::fs::read_to_string(out.join("summary.md")).unwrap_or_default();
+            Ok((markdown, written))
         }
     }
 }

@@ -21,6 +21,6 @@ pub mod runner;
 
 pub use config::{Arm, Budget, Experiment, Learner, Metric, load, parse};
 pub use error::ConfigError;
-pub use kind::{AnyExperiment, HintonNowlanExperiment, KINDS, load_any, parse_any};
+pub use kind::{AnyExperiment, HintonNowlanExperiment, KINDS, execute, load_any, parse_any};
 pub use run::Record;
 pub use runner::{RunError, RunOptions, run};
