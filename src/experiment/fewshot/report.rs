@@ -214,10 +214,12 @@ fn plots(
     };
     let (label, accuracy) = metric_label(experiment);
     let y_range = accuracy.then_some((0.0, 1.0));
+    // Accuracy rises towards the upper right and MSE falls towards the lower right, so
+    // the corner below-left of the curves is the empty one.
     let legend = if accuracy {
         LegendCorner::LowerRight
     } else {
-        LegendCorner::UpperRight
+        LegendCorner::LowerLeft
     };
     let headline = experiment.headline_shots();
     let steps = experiment.evaluation.steps;
