@@ -49,6 +49,16 @@ fn network(shape: &Shape) -> Network {
     Network::dense(Architecture::uniform(shape.sizes, Activation::Tanh, shape.head).unwrap())
 }
 
+/// A bench must measure real work: check its input once before timing (CI runs every
+/// bench once through `cargo test --benches`).
+fn assert_valid(label: &str, values: &[f32], expected_len: usize) {
+    assert_eq!(values.len(), expected_len, "{label}: wrong output shape");
+    assert!(
+        values.iter().all(|v| v.is_finite()),
+        "{label}: non-finite output"
+    );
+}
+
 fn forward(c: &mut Criterion) {
     let mut group = c.benchmark_group("forward");
     for (shape, batch) in [(&DIGITS, 32), (&DIGITS, 256), (&TINY, 4)] {
@@ -56,6 +66,8 @@ fn forward(c: &mut Criterion) {
         let params = net.init(&mut rng::stream(&[1]));
         let (inputs, _, _) = batch_for(shape, batch);
         let mut ws = Workspace::new();
+        let z = net.forward(&params.genes, &inputs, batch, &mut ws).unwrap();
+        assert_valid(shape.label, z, batch * shape.sizes[shape.sizes.len() - 1]);
         group.throughput(Throughput::Elements(batch as u64));
         group.bench_function(BenchmarkId::new(shape.label, format!("b{batch}")), |b| {
             b.iter(|| black_box(net.forward(&params.genes, &inputs, batch, &mut ws).unwrap()[0]))
@@ -78,6 +90,23 @@ fn adam_step(c: &mut Criterion) {
         let mut ws = Workspace::new();
         let mut grad = vec![0.0; net.genome_len()];
         let mut adam = Adam::new(1e-4);
+        let loss = net
+            .loss_and_gradient(
+                &params.genes,
+                &inputs,
+                targets,
+                shape.loss,
+                &mut ws,
+                &mut grad,
+            )
+            .unwrap();
+        assert_valid(shape.label, &[loss], 1);
+        assert_valid(shape.label, &grad, net.genome_len());
+        assert!(
+            grad.iter().any(|g| *g != 0.0),
+            "{}: zero gradient",
+            shape.label
+        );
         group.throughput(Throughput::Elements(batch as u64));
         group.bench_function(BenchmarkId::new(shape.label, format!("b{batch}")), |b| {
             b.iter(|| {
@@ -153,6 +182,8 @@ fn population_forward(c: &mut Criterion) {
         let case = PopulationCase::new(shape, population, batch);
         let mut evaluator = PopulationEvaluator::new();
         let mut fitness = vec![0.0; population];
+        case.losses(shape, &mut evaluator, &mut fitness);
+        assert_valid(shape.label, &fitness, population);
         group.throughput(Throughput::Elements((population * batch) as u64));
         group.bench_function(
             BenchmarkId::new(shape.label, format!("p{population}_b{batch}")),

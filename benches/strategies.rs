@@ -113,6 +113,12 @@ fn es_generation(c: &mut Criterion) {
         ),
     ];
     for (name, d, strategy) in &mut strategies {
+        // A bench must measure real work: one generation of the right shape first.
+        let population = strategy.ask();
+        assert_eq!(population.len(), POPULATION, "{name}: population size");
+        assert_eq!(population.genome(0).len(), *d, "{name}: genome length");
+        assert!(population.genes().iter().all(|g| g.is_finite()), "{name}");
+        strategy.tell(&fitness).unwrap();
         group.bench_function(
             BenchmarkId::new(*name, format!("d{d}_p{POPULATION}")),
             |b| b.iter(|| generation(strategy.as_mut(), &fitness)),
