@@ -509,3 +509,106 @@ sigma = 0.2
         );
     }
 }
+
+#[test]
+fn a_few_shot_experiment_runs_deterministically_and_writes_its_plots() {
+    let (one, two) = (scratch("fewshot1"), scratch("fewshot2"));
+    for (dir, threads) in [(&one, 1), (&two, 2)] {
+        let out = baldwin(
+            &[
+                "run",
+                "tests/fixtures/tiny-few-shot.toml",
+                "--quiet",
+                "--out",
+                dir.to_str().unwrap(),
+            ],
+            Some(threads),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(runs_without_wall_time(&one), runs_without_wall_time(&two));
+    for file in [
+        "tradeoff.svg",
+        "adaptation.svg",
+        "shots.svg",
+        "summary.csv",
+        "summary.md",
+    ] {
+        assert!(one.join(file).exists(), "{file} missing");
+    }
+    let runs = std::fs::read_to_string(one.join("runs.csv")).unwrap();
+    let header = runs.lines().next().unwrap();
+    for column in [
+        "outer_samples",
+        "shots",
+        "inner_steps",
+        "lifetime_shots",
+        "test_metric",
+    ] {
+        assert!(header.contains(column), "runs.csv lacks {column}: {header}");
+    }
+    // Scratch has no outer loop: every row at 0 outer samples.
+    assert!(
+        runs.lines()
+            .filter(|l| l.contains(",Scratch,"))
+            .all(|l| l.split(',').nth(3) == Some("0"))
+    );
+    let out = baldwin(&["plot", one.to_str().unwrap()], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn few_shot_files_apply_arm_overrides_and_reject_bad_keys() {
+    let text = std::fs::read_to_string("tests/fixtures/tiny-few-shot.toml").unwrap();
+    let Ok(baldwin::experiment::AnyExperiment::FewShot(e)) =
+        baldwin::experiment::parse_any(Path::new("f.toml"), &text)
+    else {
+        panic!("a few-shot experiment")
+    };
+    assert_eq!(
+        e.arms[1].inner.lr, 0.005,
+        "the arm's inner_lr overrides [inner]"
+    );
+    assert_eq!(e.arms[0].inner.lr, 0.002);
+    let cases = [
+        (
+            text.replace("method = \"reptile\"", "method = \"reptil\""),
+            "did you mean `reptile`?",
+        ),
+        (
+            text.replace("evolve_lr = true", "evolve_lr = true\nlamarckian = true"),
+            "lamarckian",
+        ),
+        (
+            text.replace("outer_lr = 0.1", "outer_lr = 0.1\npopulation = 4"),
+            "does not apply to `reptile`",
+        ),
+        (
+            text.replace("kind = \"few_shot\"", "kind = \"few_shoot\""),
+            "did you mean `few_shot`?",
+        ),
+        (
+            text.replace(
+                "kind = \"sine\"",
+                "kind = \"digits\"\ntrain_classes = [0, 1]\ntest_classes = [1, 2]",
+            ),
+            "held out",
+        ),
+    ];
+    for (bad, phrase) in cases {
+        let err = baldwin::experiment::parse_any(Path::new("f.toml"), &bad).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.starts_with("f.toml:") && message.contains(phrase),
+            "{message}"
+        );
+    }
+}

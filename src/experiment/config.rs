@@ -130,6 +130,9 @@ pub(in crate::experiment) struct RawArm {
     pub(in crate::experiment) tasks: Option<Spanned<usize>>,
     pub(in crate::experiment) evolve_lr: Option<Spanned<bool>>,
     pub(in crate::experiment) lamarckian: Option<Spanned<bool>>,
+    pub(in crate::experiment) inner_steps: Option<Spanned<usize>>,
+    pub(in crate::experiment) inner_lr: Option<Spanned<f32>>,
+    pub(in crate::experiment) inner_optimizer: Option<Spanned<crate::meta::InnerOptimizer>>,
     // Gradient learners.
     optimizer: Option<Spanned<OptimizerKind>>,
     momentum: Option<Spanned<f32>>,

@@ -2,7 +2,8 @@
 //! README. A test parses a file that uses every key listed here.
 
 /// Every key, its default and its allowed values.
-pub const REFERENCE: &str = r#"Experiment file reference (TOML). Unknown keys are errors.
+pub const REFERENCE: &str = r#"Experiment file reference (TOML). Unknown keys are errors. The top-level `kind` picks
+the experiment type: compare (default) | few_shot | hinton_nowlan.
 
 top level
   name          required  letters, digits, '-', '_'; names the results folder
@@ -73,4 +74,40 @@ top level
       crossover_rate 0.5
       tie_rate       0           per child: point a tile at another gene block
       untie_rate     0           per child: duplicate a shared block (gene duplication)
+
+kind = "few_shot"  (slow versus fast learning; see experiments/sine-few-shot.toml)
+  name, description, seeds   as above
+  [family]
+    kind          required  sine | digits
+    query         10        query points (digits: images per class) scoring each task
+    ways          5         digits: classes per task (labels permuted per task)
+    train_classes [0..4]    digits: classes the outer loop may see
+    test_classes  [5..9]    digits: held-out classes for evaluation
+  [network]     hidden, activation as above (dense; inputs and outputs from the family)
+  [inner]       the lifetime (fast) learner
+    shots         required  K support examples (per class) during outer training
+    steps         5         full-batch gradient steps on the support set
+    lr            0.01
+    optimizer     sgd       sgd | adam
+  [evaluation]
+    shots         [K]       K of the held-out evaluation tasks
+    steps         10        inner steps at evaluation (the adaptation curve)
+    tasks         100       fixed evaluation tasks, the same for every method and seed
+  [budget]
+    outer_samples required  examples each outer loop may consume (inner steps included)
+    checkpoints   12
+  [[arm]]
+    name          required
+    method        required  scratch | pretrain | reptile | fomaml | evolution
+    lr            0.001     pretrain: Adam step size
+    outer_lr      0.1/0.001 reptile: step towards adapted weights; fomaml: Adam step size
+    inner_steps, inner_lr, inner_optimizer   override [inner] for this arm
+    method = "evolution": the strategy keys above, plus
+      tasks         1         tasks per generation, shared by all members
+      evolve_lr     false     evolve one log learning rate per layer (plasticity)
+      lamarckian    false     write adapted weights back into the genome (ga only)
+
+kind = "hinton_nowlan"  (Hinton & Nowlan 1987; see experiments/hinton-nowlan.toml)
+  [hinton_nowlan]  loci 20, population 1000, trials 1000, generations 50,
+                   p_correct 0.25, p_incorrect 0.25, seeds 10, learning true, control true
 "#;

@@ -85,6 +85,10 @@ pub struct Evaluation {
 pub struct MetaArm {
     pub name: String,
     pub method: Method,
+    /// This arm's lifetime learner: the experiment's `[inner]` with the arm's
+    /// `inner_steps`, `inner_lr` and `inner_optimizer` applied. Evaluation uses it with
+    /// `[evaluation] steps`.
+    pub inner: InnerLoop,
 }
 
 /// A validated few-shot experiment.
@@ -396,13 +400,35 @@ fn meta_arm(
         return Err(e);
     };
     let kind = *method.get_ref();
+    let inner = InnerLoop {
+        steps: value(&raw.inner_steps).map_or(Ok(inner.steps), |(n, s)| {
+            v.check(
+                (1..=1000).contains(&n),
+                s,
+                "inner_steps",
+                "must be between 1 and 1000",
+            )
+            .map(|_| n)
+        })?,
+        lr: v.positive(&raw.inner_lr, "inner_lr", inner.lr)?,
+        optimizer: raw
+            .inner_optimizer
+            .as_ref()
+            .map_or(inner.optimizer, |o| *o.get_ref()),
+    };
+    let inner = &inner;
+    const INNER_KEYS: [&str; 3] = ["inner_steps", "inner_lr", "inner_optimizer"];
     let method = match kind {
         MethodKind::Evolution => {
             let strategy = v.strategy(
                 raw_arm,
                 genes,
                 0.0,
-                &["method", "tasks", "evolve_lr", "lamarckian"],
+                &[
+                    &["method", "tasks", "evolve_lr", "lamarckian"][..],
+                    &INNER_KEYS,
+                ]
+                .concat(),
             )?;
             let lamarckian = raw.lamarckian.as_ref().is_some_and(|l| *l.get_ref());
             if lamarckian && !matches!(strategy, crate::evolve::StrategyConfig::Ga(_)) {
@@ -436,7 +462,7 @@ fn meta_arm(
                 .unwrap_or(&[]);
             v.only_keys(
                 raw,
-                &[&["method"], allowed].concat(),
+                &[&["method"], allowed, &INNER_KEYS].concat(),
                 &format!("{other:?}").to_lowercase(),
             )?;
             match other {
@@ -455,5 +481,9 @@ fn meta_arm(
             }
         }
     };
-    Ok(MetaArm { name, method })
+    Ok(MetaArm {
+        name,
+        method,
+        inner: inner.clone(),
+    })
 }

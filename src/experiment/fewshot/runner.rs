@@ -66,7 +66,7 @@ fn execute(
         family,
         images,
         experiment.shots,
-        experiment.inner.clone(),
+        arm.inner.clone(),
         init,
         rng::derive_seed(&[seed, key]),
     )
@@ -80,7 +80,7 @@ fn execute(
     let mut records = Vec::new();
     let eval_inner = crate::meta::InnerLoop {
         steps: experiment.evaluation.steps,
-        ..experiment.inner.clone()
+        ..arm.inner.clone()
     };
     for target in schedule(experiment.outer_samples, experiment.checkpoints) {
         if target > 0 && !outer.learns() {
