@@ -60,8 +60,12 @@ fn main() {
             .iter()
             .filter(|f| f.extension().is_some_and(|x| x == "svg"))
         {
-            let name = f.file_name().unwrap().to_string_lossy();
-            summary.push_str(&format!("![{name}]({}/{name})\n", e.name()));
+            // Also flat in results/bench/: `<experiment>-<plot>.svg`.
+            let flat = format!("{}-{}", e.name(), f.file_name().unwrap().to_string_lossy());
+            if !smoke {
+                std::fs::copy(f, out.join(&flat)).unwrap();
+            }
+            summary.push_str(&format!("![{flat}]({flat})\n"));
         }
         summary.push('\n');
     }
