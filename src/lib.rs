@@ -32,6 +32,7 @@
 //! parity) are in [`task`]. Every random stream is derived in [`rng`]. IQM, bootstrap
 //! intervals and samples-to-target are in [`stats`]; SVG charts are drawn by [`plot`].
 
+pub mod atomic;
 pub mod evolve;
 pub mod experiment;
 pub mod learn;

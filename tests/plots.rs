@@ -85,7 +85,18 @@ fn line_chart_is_well_formed_svg_with_title_labels_and_legend() {
             "{expected:?} not in {texts:?}"
         );
     }
-    assert!(!path.with_extension("svg.tmp").exists());
+    // Other tests write beside it concurrently: look for this chart's temporaries only.
+    let stem = path.file_name().unwrap().to_string_lossy().to_string();
+    let leftovers: Vec<String> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|name| name.starts_with(&stem) && name.ends_with(".tmp"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary files left behind: {leftovers:?}"
+    );
 }
 
 #[test]
@@ -197,7 +208,10 @@ fn a_y_range_that_is_not_increasing_is_a_typed_error_and_writes_nothing() {
 
 #[test]
 fn an_unwritable_path_is_an_io_error() {
-    let path = out("no/such/dir/chart.svg");
+    // Missing folders are created; a folder that is a file cannot be.
+    let blocker = out("a-file-not-a-folder");
+    std::fs::write(&blocker, b"").unwrap();
+    let path = blocker.join("chart.svg");
     let error = line_chart(&path, &spec("io", true), &[]).unwrap_err();
     assert!(matches!(error, PlotError::Io { .. }), "{error}");
 }

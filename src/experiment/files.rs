@@ -1,31 +1,10 @@
 //! Files of a results folder: atomic writes, and CSV of records.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::run::Record;
 
-/// Write `contents` to `path` atomically: a temporary file in the same folder, flushed
-/// to disk, then renamed over the target. A reader (or a resumed run) sees either the
-/// old file or the new one, never a torn one.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = temp_path(path);
-    {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".{}.tmp", std::process::id()));
-    path.with_file_name(name)
-}
+pub use crate::atomic::write as write_atomic;
 
 /// Records as CSV text with a header.
 pub fn records_csv(records: &[Record]) -> std::io::Result<Vec<u8>> {

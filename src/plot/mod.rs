@@ -11,7 +11,7 @@
 //!   family; no font files are read (plotters without default features), so layout uses
 //!   plotters' rough width estimate and the browser does the rest.
 //! - The file is written atomically: the whole SVG is rendered in memory, written to
-//!   `path.with_extension("svg.tmp")` and renamed over `path`, so a reader never sees a
+//!   a temporary file (see `crate::atomic`) and renamed over `path`, so a reader never sees a
 //!   half-written chart.
 //! - Bad numbers are not errors: non-finite values leave a gap (or, in an interval chart,
 //!   an arrow at the edge), and a chart with nothing finite to draw is still written, with
@@ -184,15 +184,9 @@ where
         draw(&root).map_err(|message| fail(&message))?;
         root.present().map_err(|e| fail(&e))?;
     }
-    let temporary = path.with_extension("svg.tmp");
-    let io_error = |source| PlotError::Io {
+    crate::atomic::write(path, svg.as_bytes()).map_err(|source| PlotError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    std::fs::write(&temporary, svg).map_err(io_error)?;
-    std::fs::rename(&temporary, path).map_err(|source| {
-        let _ = std::fs::remove_file(&temporary);
-        io_error(source)
     })
 }
 

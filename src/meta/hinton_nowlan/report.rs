@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{GenerationRecord, HintonNowlanConfig};
-use crate::experiment::files::write_atomic;
+use crate::atomic::write as write_atomic;
 use crate::plot::{self, Band, ChartSpec, LegendCorner, Series};
 use crate::stats::{DEFAULT_CONFIDENCE, DEFAULT_REPS, Interval, iqm, stratified_bootstrap_ci};
 
