@@ -95,6 +95,21 @@ fn every_outer_loop_beats_scratch_on_few_shot_sine_with_a_ci_excluding_zero() {
             },
             1_000_000,
         ),
+        (
+            "lamarck_ga",
+            Method::Evolution {
+                strategy: StrategyConfig::Ga(GaConfig {
+                    population: 32,
+                    elite: 2,
+                    mutation_sigma: 0.01,
+                    ..Default::default()
+                }),
+                tasks: 2,
+                evolve_lr: false,
+                lamarckian: true,
+            },
+            1_000_000,
+        ),
     ];
     let seeds = 5u64;
     let scratch: Vec<f64> = (0..seeds)
