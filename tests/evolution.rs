@@ -391,3 +391,32 @@ fn a_strategy_restored_from_a_checkpoint_continues_bit_identically() {
         );
     }
 }
+
+#[test]
+fn a_generation_on_a_batch_is_charged_population_times_batch_examples() {
+    let net = xor_net();
+    let data = task::xor();
+    let mut es = OpenAiEs::new(
+        OpenAiEsConfig {
+            population: 10,
+            ..Default::default()
+        },
+        net.init(&mut rng::stream(&[0])).genes,
+        0,
+    )
+    .unwrap();
+    let mut buffer = Vec::new();
+    let targets = data.train.targets();
+    let report = evaluate::generation_on_batch(
+        &mut es,
+        &net,
+        &mut PopulationEvaluator::new(),
+        &data.train.inputs,
+        4,
+        |z| baldwin::net::Loss::Mse.value(Head::Linear, z, targets, 1),
+        &mut buffer,
+    )
+    .unwrap();
+    assert_eq!((report.evaluations, report.samples), (10, 10 * 4));
+    assert!(report.best <= report.median && report.median.is_finite());
+}

@@ -171,10 +171,8 @@ impl State<'_> {
                 let head = net.architecture().head();
                 let outputs = net.architecture().outputs();
                 let targets = batch.targets();
-                let population = strategy.ask();
-                fitness.resize(population.len(), 0.0);
-                evaluate::evaluate_networks(
-                    population,
+                let report = evaluate::generation_on_batch(
+                    strategy,
                     net,
                     evaluator,
                     &batch.inputs,
@@ -182,12 +180,8 @@ impl State<'_> {
                     |z| loss.value(head, z, targets, outputs),
                     fitness,
                 )?;
-                let members = fitness.len() as u64;
-                strategy
-                    .tell(fitness)
-                    .expect("one fitness value per member asked for");
-                *samples += members * rows as u64;
-                *evaluations += members;
+                *samples += report.samples;
+                *evaluations += report.evaluations;
                 Ok(strategy.center().genes.iter().all(|g| g.is_finite()))
             }
         }
