@@ -127,7 +127,7 @@ pub fn run(
     let log = Mutex::new(());
     let failures: Vec<RunError> = pending
         .par_iter()
-        .filter_map(|(arm_index, arm, seed, path)| {
+        .filter_map(|(_, arm, seed, path)| {
             let bar = bars.add(ProgressBar::new(experiment.budget.samples));
             bar.set_style(style.clone());
             bar.set_prefix(format!("{} s{seed}", arm.name));
@@ -153,7 +153,6 @@ pub fn run(
                             started.elapsed().as_secs_f64()
                         );
                     }
-                    let _ = arm_index;
                     written.err()
                 }
                 Ok(Outcome::Interrupted) => Some(RunError::Interrupted),
