@@ -11,7 +11,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::sampling::{GENE_CHUNK, NoiseRows, NoiseSource};
-use super::{Candidate, EvolveError, Generation, Population, Strategy, require, shaping};
+use super::{
+    Candidate, EvolveError, Generation, Population, Strategy, begin_tell, require, shaping,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -455,17 +457,8 @@ impl Strategy for CmaEs {
     }
 
     fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError> {
-        if !self.asked {
-            return Err(EvolveError::TellBeforeAsk);
-        }
+        let report = begin_tell(self.asked, self.generation, fitness, &self.population)?;
         let (lambda, n) = (self.consts.lambda, self.dim());
-        if fitness.len() != lambda {
-            return Err(EvolveError::FitnessLength {
-                expected: lambda,
-                got: fitness.len(),
-            });
-        }
-        let report = Generation::summarize(self.generation, fitness, &self.population);
         self.asked = false;
         // Parents: the best μ with finite fitness; weights renormalised if fewer are finite.
         let parents: Vec<usize> = shaping::ranking(fitness)

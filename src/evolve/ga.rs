@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::sampling::NoiseSource;
 use super::{
-    Candidate, EvolveError, Generation, Population, Strategy, require, sampling, segmentation,
-    shaping,
+    Candidate, EvolveError, Generation, Population, Strategy, begin_tell, require, sampling,
+    segmentation, shaping,
 };
 use crate::net::Network;
 use crate::rng::Stream;
@@ -323,17 +323,8 @@ impl Strategy for Ga {
     }
 
     fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError> {
-        if !self.asked {
-            return Err(EvolveError::TellBeforeAsk);
-        }
+        let report = begin_tell(self.asked, self.generation, fitness, &self.population)?;
         let n = self.population.len();
-        if fitness.len() != n {
-            return Err(EvolveError::FitnessLength {
-                expected: n,
-                got: fitness.len(),
-            });
-        }
-        let report = Generation::summarize(self.generation, fitness, &self.population);
         let order = shaping::ranking(fitness);
         let mut rank_of = vec![0; n];
         for (rank, &m) in order.iter().enumerate() {

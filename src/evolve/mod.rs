@@ -258,6 +258,26 @@ impl Strategy for AnyStrategy {
     }
 }
 
+/// What every `tell` begins with: the fitness must answer the population last asked for,
+/// one value per member. Returns the generation's report.
+pub(crate) fn begin_tell(
+    asked: bool,
+    generation: u64,
+    fitness: &[f32],
+    population: &Population,
+) -> Result<Generation, EvolveError> {
+    if !asked {
+        return Err(EvolveError::TellBeforeAsk);
+    }
+    if fitness.len() != population.len() {
+        return Err(EvolveError::FitnessLength {
+            expected: population.len(),
+            got: fitness.len(),
+        });
+    }
+    Ok(Generation::summarize(generation, fitness, population))
+}
+
 /// Check `value` with `ok`, or name the option and what was expected.
 pub(crate) fn require<T: std::fmt::Display>(
     strategy: &'static str,

@@ -7,7 +7,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::sampling::{NoiseRows, NoiseSource};
-use super::{Candidate, EvolveError, FitnessShaping, Generation, Population, Strategy, require};
+use super::{
+    Candidate, EvolveError, FitnessShaping, Generation, Population, Strategy, begin_tell, require,
+};
 use crate::optim::{Adam, AnyOptimizer, Optimizer, Sgd};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -190,16 +192,7 @@ impl Strategy for OpenAiEs {
     }
 
     fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError> {
-        if !self.asked {
-            return Err(EvolveError::TellBeforeAsk);
-        }
-        if fitness.len() != self.config.population {
-            return Err(EvolveError::FitnessLength {
-                expected: self.config.population,
-                got: fitness.len(),
-            });
-        }
-        let report = Generation::summarize(self.generation, fitness, &self.population);
+        let report = begin_tell(self.asked, self.generation, fitness, &self.population)?;
         let dim = self.mean.len();
         self.utilities.resize(fitness.len(), 0.0);
         self.config.shaping.utilities(fitness, &mut self.utilities);

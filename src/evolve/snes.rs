@@ -6,7 +6,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::sampling::{GENE_CHUNK, NoiseRows, NoiseSource};
-use super::{Candidate, EvolveError, FitnessShaping, Generation, Population, Strategy, require};
+use super::{
+    Candidate, EvolveError, FitnessShaping, Generation, Population, Strategy, begin_tell, require,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnesConfig {
@@ -120,16 +122,7 @@ impl Strategy for Snes {
     }
 
     fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError> {
-        if !self.asked {
-            return Err(EvolveError::TellBeforeAsk);
-        }
-        if fitness.len() != self.population_size {
-            return Err(EvolveError::FitnessLength {
-                expected: self.population_size,
-                got: fitness.len(),
-            });
-        }
-        let report = Generation::summarize(self.generation, fitness, &self.population);
+        let report = begin_tell(self.asked, self.generation, fitness, &self.population)?;
         self.utilities.resize(fitness.len(), 0.0);
         FitnessShaping::NesUtilities.utilities(fitness, &mut self.utilities);
         // ∇μ = Σ uₖ sₖ,  ∇σ = Σ uₖ (sₖ² − 1)   (natural gradients in local coordinates),
