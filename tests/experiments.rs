@@ -612,3 +612,18 @@ fn few_shot_files_apply_arm_overrides_and_reject_bad_keys() {
         );
     }
 }
+
+#[test]
+fn an_experiment_name_cannot_leave_the_results_folder() {
+    let files = [
+        std::fs::read_to_string("experiments/quickstart.toml").unwrap(),
+        std::fs::read_to_string("tests/fixtures/tiny-few-shot.toml").unwrap(),
+        std::fs::read_to_string("experiments/hinton-nowlan.toml").unwrap(),
+    ];
+    for text in files {
+        let original = text.lines().find(|l| l.starts_with("name =")).unwrap();
+        let bad = text.replacen(original, "name = \"../escape\"", 1);
+        let err = baldwin::experiment::parse_any(Path::new("x.toml"), &bad).unwrap_err();
+        assert!(err.to_string().contains("key `name`"), "{err}");
+    }
+}

@@ -124,8 +124,9 @@ pub fn parse_any(path: &Path, text: &str) -> Result<AnyExperiment, ConfigError> 
                     .unwrap_or(raw.hinton_nowlan.span());
                 return Err(source.error(line_of_key, key, message));
             }
+            let name = config::Validator { source: &source }.experiment_name(&raw.name)?;
             Ok(AnyExperiment::HintonNowlan(HintonNowlanExperiment {
-                name: raw.name.get_ref().clone(),
+                name,
                 description: raw.description,
                 config: raw.hinton_nowlan.into_inner(),
             }))

@@ -52,27 +52,45 @@ impl Validator<'_> {
         }
     }
 
+    /// An experiment name: it names the results folder, so nothing that could leave it.
+    pub(in crate::experiment) fn experiment_name(
+        &self,
+        raw: &Spanned<String>,
+    ) -> Result<String, ConfigError> {
+        let name = raw.get_ref().trim().to_string();
+        let ok = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        self.check(
+            ok,
+            raw.span(),
+            "name",
+            "must be non-empty and use only letters, digits, '-' and '_' (it names the results folder)",
+        )?;
+        Ok(name)
+    }
+
+    /// Runs per arm; 5 when absent.
+    pub(in crate::experiment) fn seeds(
+        &self,
+        raw: &Option<Spanned<u64>>,
+    ) -> Result<u64, ConfigError> {
+        match raw {
+            Some(s) => {
+                self.check(*s.get_ref() >= 1, s.span(), "seeds", "must be at least 1")?;
+                Ok(*s.get_ref())
+            }
+            None => Ok(5),
+        }
+    }
+
     pub(in crate::experiment) fn experiment(
         &self,
         raw: RawExperiment,
     ) -> Result<Experiment, ConfigError> {
-        let name = raw.name.get_ref().trim().to_string();
-        self.check(
-            !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
-            raw.name.span(),
-            "name",
-            "must be non-empty and use only letters, digits, '-' and '_' (it names the results folder)",
-        )?;
-        let seeds = match &raw.seeds {
-            Some(s) => {
-                self.check(*s.get_ref() >= 1, s.span(), "seeds", "must be at least 1")?;
-                *s.get_ref()
-            }
-            None => 5,
-        };
+        let name = self.experiment_name(&raw.name)?;
+        let seeds = self.seeds(&raw.seeds)?;
         let task_span = raw.task.span();
         let task = self.task(raw.task.into_inner())?;
         let data = task.build();

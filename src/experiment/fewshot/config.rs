@@ -138,23 +138,8 @@ pub(in crate::experiment) fn parse(
 ) -> Result<FewShotExperiment, ConfigError> {
     let raw: RawFewShot = toml::from_str(text).map_err(|e| source.from_toml(&e))?;
     let v = Validator { source };
-    let name = raw.name.get_ref().trim().to_string();
-    v.check(
-        !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
-        raw.name.span(),
-        "name",
-        "must be non-empty and use only letters, digits, '-' and '_' (it names the results folder)",
-    )?;
-    let seeds = match &raw.seeds {
-        Some(s) => {
-            v.check(*s.get_ref() >= 1, s.span(), "seeds", "must be at least 1")?;
-            *s.get_ref()
-        }
-        None => 5,
-    };
+    let name = v.experiment_name(&raw.name)?;
+    let seeds = v.seeds(&raw.seeds)?;
     let family = family(&v, raw.family.get_ref())?;
     let network = v.network(&raw.network)?;
     let inner_raw = raw.inner.get_ref();
