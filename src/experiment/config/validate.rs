@@ -71,6 +71,43 @@ impl Validator<'_> {
         Ok(name)
     }
 
+    /// An optional whole number in `range` (`default` when absent).
+    pub(in crate::experiment) fn count(
+        &self,
+        raw: &Option<Spanned<usize>>,
+        key: &str,
+        default: usize,
+        range: std::ops::RangeInclusive<usize>,
+    ) -> Result<usize, ConfigError> {
+        let Some((n, span)) = value(raw) else {
+            return Ok(default);
+        };
+        let message = if *range.end() == usize::MAX {
+            format!("must be at least {}", range.start())
+        } else {
+            format!("must be between {} and {}", range.start(), range.end())
+        };
+        self.check(range.contains(&n), span, key, &message)?;
+        Ok(n)
+    }
+
+    /// An arm's name must differ from every arm before it.
+    pub(in crate::experiment) fn unique_arm_name(
+        &self,
+        earlier: impl IntoIterator<Item = impl AsRef<str>>,
+        raw_arm: &Spanned<RawArm>,
+    ) -> Result<(), ConfigError> {
+        let name = raw_arm.get_ref().name.get_ref().trim();
+        if earlier.into_iter().any(|a| a.as_ref() == name) {
+            return Err(self.source.error(
+                raw_arm.get_ref().name.span(),
+                "name",
+                format!("two arms are named `{name}`; arm names must be unique"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Runs per arm; 5 when absent.
     pub(in crate::experiment) fn seeds(
         &self,
@@ -120,17 +157,8 @@ impl Validator<'_> {
         }
         let mut arms: Vec<Arm> = Vec::new();
         for raw_arm in &raw.arms {
+            self.unique_arm_name(arms.iter().map(|a: &Arm| a.name.clone()), raw_arm)?;
             let arm = self.arm(raw_arm, &network, &task, &data)?;
-            if arms.iter().any(|a| a.name == arm.name) {
-                return Err(self.source.error(
-                    raw_arm.get_ref().name.span(),
-                    "name",
-                    format!(
-                        "two arms are named `{}`; arm names must be unique",
-                        arm.name
-                    ),
-                ));
-            }
             arms.push(arm);
         }
         Ok(Experiment {

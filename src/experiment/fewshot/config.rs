@@ -150,15 +150,7 @@ pub(in crate::experiment) fn parse(
         "shots",
         "must be at least 1",
     )?;
-    let steps = value(&inner_raw.steps).map_or(Ok(5), |(s, span)| {
-        v.check(
-            (1..=1000).contains(&s),
-            span,
-            "steps",
-            "must be between 1 and 1000",
-        )
-        .map(|_| s)
-    })?;
+    let steps = v.count(&inner_raw.steps, "steps", 5, 1..=1000)?;
     let inner = InnerLoop {
         steps,
         lr: v.positive(&inner_raw.lr, "lr", 0.01)?,
@@ -175,19 +167,8 @@ pub(in crate::experiment) fn parse(
                 )
                 .map(|_| s)
             })?,
-            steps: value(&e.steps).map_or(Ok(10), |(s, span)| {
-                v.check(
-                    (1..=1000).contains(&s),
-                    span,
-                    "steps",
-                    "must be between 1 and 1000",
-                )
-                .map(|_| s)
-            })?,
-            tasks: value(&e.tasks).map_or(Ok(100), |(t, span)| {
-                v.check(t >= 1, span, "tasks", "must be at least 1")
-                    .map(|_| t)
-            })?,
+            steps: v.count(&e.steps, "steps", 10, 1..=1000)?,
+            tasks: v.count(&e.tasks, "tasks", 100, 1..=usize::MAX)?,
         },
         None => Evaluation {
             shots: vec![shots],
@@ -221,15 +202,7 @@ pub(in crate::experiment) fn parse(
         "outer_samples",
         "must be at least 1",
     )?;
-    let checkpoints = value(&budget.checkpoints).map_or(Ok(12), |(c, span)| {
-        v.check(
-            (2..=1000).contains(&c),
-            span,
-            "checkpoints",
-            "must be between 2 and 1000",
-        )
-        .map(|_| c)
-    })?;
+    let checkpoints = v.count(&budget.checkpoints, "checkpoints", 12, 2..=1000)?;
     if raw.arms.is_empty() {
         return Err(v.source.general(
             Some(raw.budget.span().start..raw.budget.span().start),
@@ -254,17 +227,8 @@ pub(in crate::experiment) fn parse(
     .map_err(|e| v.source.error(raw.budget.span(), "network", e.to_string()))?
     .genome_len();
     for raw_arm in &raw.arms {
+        v.unique_arm_name(arms.iter().map(|a: &MetaArm| a.name.clone()), raw_arm)?;
         let arm = meta_arm(&v, raw_arm, &inner, genes)?;
-        if arms.iter().any(|a| a.name == arm.name) {
-            return Err(v.source.error(
-                raw_arm.get_ref().name.span(),
-                "name",
-                format!(
-                    "two arms are named `{}`; arm names must be unique",
-                    arm.name
-                ),
-            ));
-        }
         arms.push(arm);
     }
     Ok(FewShotExperiment {
@@ -283,9 +247,7 @@ pub(in crate::experiment) fn parse(
 }
 
 fn family(v: &Validator, raw: &RawFamily) -> Result<Family, ConfigError> {
-    let query = value(&raw.query).map_or(Ok(10), |(q, s)| {
-        v.check(q >= 1, s, "query", "must be at least 1").map(|_| q)
-    })?;
+    let query = v.count(&raw.query, "query", 10, 1..=usize::MAX)?;
     match raw.kind.get_ref() {
         FamilyKind::Sine => {
             for (key, span) in [
@@ -386,15 +348,7 @@ fn meta_arm(
     };
     let kind = *method.get_ref();
     let inner = InnerLoop {
-        steps: value(&raw.inner_steps).map_or(Ok(inner.steps), |(n, s)| {
-            v.check(
-                (1..=1000).contains(&n),
-                s,
-                "inner_steps",
-                "must be between 1 and 1000",
-            )
-            .map(|_| n)
-        })?,
+        steps: v.count(&raw.inner_steps, "inner_steps", inner.steps, 1..=1000)?,
         lr: v.positive(&raw.inner_lr, "inner_lr", inner.lr)?,
         optimizer: raw
             .inner_optimizer
@@ -426,15 +380,7 @@ fn meta_arm(
             }
             Method::Evolution {
                 strategy,
-                tasks: value(&raw.tasks).map_or(Ok(1), |(t, s)| {
-                    v.check(
-                        (1..=1000).contains(&t),
-                        s,
-                        "tasks",
-                        "must be between 1 and 1000",
-                    )
-                    .map(|_| t)
-                })?,
+                tasks: v.count(&raw.tasks, "tasks", 1, 1..=1000)?,
                 evolve_lr: raw.evolve_lr.as_ref().is_some_and(|e| *e.get_ref()),
                 lamarckian,
             }
