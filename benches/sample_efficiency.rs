@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use baldwin::experiment::{self, AnyExperiment};
+use baldwin::experiment::{self, AnyExperiment, RunOptions, Silent};
 
 const EXPERIMENTS: &[(&str, u64)] = &[
     ("experiments/quickstart.toml", 3),
@@ -46,8 +46,14 @@ fn main() {
             out.join(e.name())
         };
         let started = Instant::now();
-        let (markdown, files) = experiment::execute(&e, &text, &dir, false, !smoke, &stop)
+        let options = RunOptions {
+            out: dir.clone(),
+            resume: false,
+        };
+        let report = e
+            .run(&options, &Silent, &stop)
             .unwrap_or_else(|err| panic!("{file}: {err}"));
+        let (markdown, files) = (report.markdown, report.files);
         eprintln!("{file}: {:.1} s", started.elapsed().as_secs_f64());
         summary.push_str(&format!(
             "## {} ({} seeds, {:.0} s)\n\n{}\n",
@@ -81,12 +87,12 @@ fn shrink(e: &mut AnyExperiment) {
     match e {
         AnyExperiment::Compare(c) => c.budget.samples = c.budget.samples.min(20_000),
         AnyExperiment::FewShot(f) => {
-            f.outer_samples = f.outer_samples.min(5_000);
+            f.budget.outer_samples = f.budget.outer_samples.min(5_000);
             f.evaluation.tasks = 5;
         }
         AnyExperiment::HintonNowlan(h) => {
-            h.config.generations = 3;
-            h.config.population = 100;
+            h.hinton_nowlan.generations = 3;
+            h.hinton_nowlan.population = 100;
         }
     }
 }

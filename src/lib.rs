@@ -39,6 +39,7 @@ pub mod learn;
 pub mod meta;
 pub mod net;
 pub mod optim;
+pub mod options;
 pub mod plot;
 pub mod rng;
 pub mod stats;

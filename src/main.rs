@@ -1,14 +1,17 @@
 //! The `baldwin` command line. Exit codes: 0 success, 2 bad input (a bad experiment
 //! file or flag), 1 a failure while running, 130 interrupted (Ctrl-C).
+//!
+//! The library reports progress through an [`Observer`]; this program draws the bars,
+//! prints the summaries and decides what to delete.
+
+mod bars;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use baldwin::experiment::{
-    self, AnyExperiment, ConfigError, RunError, fewshot, files, reference, report,
-};
+use baldwin::experiment::{self, AnyExperiment, ConfigError, RunError, RunOptions, reference};
 use clap::{Parser, Subcommand};
 
 /// The default experiment, embedded so that `baldwin` with no arguments works anywhere.
@@ -51,6 +54,9 @@ enum Command {
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Print each experiment fully resolved (every default written out) as TOML.
+        #[arg(long)]
+        resolved: bool,
     },
     /// Every experiment key: tasks, learners, strategies, optimisers, defaults.
     List,
@@ -94,9 +100,9 @@ fn main() -> ExitCode {
             resume,
             quiet,
         }) => run_files(&files, out.as_deref(), seeds, resume, !quiet),
-        Some(Command::Validate { files }) => validate(&files),
+        Some(Command::Validate { files, resolved }) => validate(&files, resolved),
         Some(Command::List) => {
-            print!("{}", reference::REFERENCE);
+            print!("{}", reference::reference());
             Ok(())
         }
         Some(Command::Plot { dir }) => redraw(&dir),
@@ -129,7 +135,7 @@ fn stop_flag() -> Arc<AtomicBool> {
 fn run_text(path: &Path, text: &str) -> Result<(), Failure> {
     let experiment = experiment::parse_any(path, text)?;
     let out = PathBuf::from("results").join(experiment.name());
-    execute(&experiment, text, &out, false, true)
+    execute(&experiment, &out, false, true)
 }
 
 fn run_files(
@@ -146,41 +152,54 @@ fn run_files(
         if let Some(seeds) = seeds {
             e.set_seeds(seeds);
         }
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        experiments.push((e, text));
+        experiments.push(e);
     }
-    for (e, text) in &experiments {
+    for e in &experiments {
         let dir = match out {
             Some(dir) if paths.len() == 1 => dir.to_path_buf(),
             Some(dir) => dir.join(e.name()),
             None => PathBuf::from("results").join(e.name()),
         };
-        execute(e, text, &dir, resume, progress)?;
+        execute(e, &dir, resume, progress)?;
     }
     Ok(())
 }
 
 fn execute(
     experiment: &AnyExperiment,
-    text: &str,
     out: &Path,
     resume: bool,
     progress: bool,
 ) -> Result<(), Failure> {
+    let runs = out.join("runs");
+    if !resume && runs.exists() {
+        // Without --resume every run is recomputed: earlier run files must not linger.
+        std::fs::remove_dir_all(&runs)
+            .map_err(|e| Failure::Running(format!("{}: {e}", runs.display())))?;
+    }
     let stop = stop_flag();
-    let (markdown, written) = experiment::execute(experiment, text, out, resume, progress, &stop)?;
-    println!("{markdown}");
+    let options = RunOptions {
+        out: out.to_path_buf(),
+        resume,
+    };
+    let report = if progress {
+        experiment.run(&options, &bars::Bars::new(), &stop)?
+    } else {
+        experiment.run(&options, &experiment::Silent, &stop)?
+    };
+    println!("{}", report.markdown);
     println!("Results in {}:", out.display());
-    for file in &written {
+    for file in &report.files {
         println!("  {}", file.display());
     }
     Ok(())
 }
 
-fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
+fn validate(paths: &[PathBuf], resolved: bool) -> Result<(), Failure> {
     let mut bad = Vec::new();
     for path in paths {
         match experiment::load_any(path) {
+            Ok(e) if resolved => print!("{}", e.resolved()),
             Ok(e) => println!("{}: ok ({})", path.display(), e.describe()),
             Err(err) => bad.push(err.to_string()),
         }
@@ -193,28 +212,10 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
 }
 
 fn redraw(dir: &Path) -> Result<(), Failure> {
-    let config = dir.join("config.toml");
-    let experiment = experiment::load_any(&config)?;
-    let runs = dir.join("runs.csv");
-    let bad = |e: std::io::Error| Failure::BadInput(format!("{}: {e}", runs.display()));
-    let (markdown, written) = match &experiment {
-        AnyExperiment::Compare(e) => {
-            let records = files::read_records(&runs).map_err(bad)?;
-            let report = report::write(e, &records, dir)?;
-            (report.markdown, report.files)
-        }
-        AnyExperiment::FewShot(e) => {
-            let records = fewshot::runner::read(&runs).map_err(bad)?;
-            fewshot::report::write(e, &records, dir)?
-        }
-        AnyExperiment::HintonNowlan(_) => {
-            return Err(Failure::BadInput(
-                "hinton_nowlan results are redrawn by rerunning: it takes under a second".into(),
-            ));
-        }
-    };
-    println!("{markdown}");
-    for file in &written {
+    let experiment = experiment::load_any(&dir.join("config.toml"))?;
+    let report = experiment.redraw(dir)?;
+    println!("{}", report.markdown);
+    for file in &report.files {
         println!("  {}", file.display());
     }
     Ok(())

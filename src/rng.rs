@@ -8,6 +8,46 @@
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
+/// What a random stream is for: one registry of purposes, so that no two uses share a
+/// stream by accident and no bare constant names one. A purpose is one element of a
+/// stream's path, e.g. `stream(&[seed, Purpose::Init.key()])`.
+///
+/// The numbers are part of every published result: changing one changes the results that
+/// use it, so a new purpose takes a new number and old ones never change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u64)]
+pub enum Purpose {
+    /// The initial network of a run (`[seed, Init]`), shared by every arm of a seed (a
+    /// paired design); `[seed, Init, member]` for the members of a GA's first generation.
+    Init = 0x1417,
+    /// The mini-batch order of an evolution arm (`[seed, arm, Batches]`).
+    Batches = 0xBA7C,
+    /// The mini-batch shuffle of a gradient trainer (`[seed, Shuffle]`).
+    Shuffle = 0x0540_7F1E,
+    /// The strategy of an evolutionary outer loop (`[seed, Strategy]`).
+    Strategy = 0x0E70,
+    /// The training tasks an outer loop draws (`[seed, Tasks]`).
+    Tasks = 0x7A5C,
+    /// The fixed evaluation tasks of few-shot experiments (`[EvaluationTasks, shots,
+    /// task]`), the same for every method and seed.
+    EvaluationTasks = 0xE7A1,
+}
+
+impl Purpose {
+    /// The purpose as an element of a stream path.
+    pub const fn key(self) -> u64 {
+        self as u64
+    }
+}
+
+/// FNV-1a of a name (an arm's): a stable path element, so that renaming or reordering
+/// other arms never changes an arm's streams.
+pub fn name_key(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01B3)
+    })
+}
+
 /// The generator used everywhere: Xoshiro256++ (Blackman & Vigna 2018), a fixed algorithm
 /// whose output will not change between versions of `rand` (unlike `StdRng`).
 pub type Stream = Xoshiro256PlusPlus;
@@ -35,6 +75,28 @@ pub fn stream(path: &[u64]) -> Stream {
 mod tests {
     use super::*;
     use rand::RngExt;
+
+    #[test]
+    fn purposes_are_distinct() {
+        let all = [
+            Purpose::Init,
+            Purpose::Batches,
+            Purpose::Shuffle,
+            Purpose::Strategy,
+            Purpose::Tasks,
+            Purpose::EvaluationTasks,
+        ];
+        let mut keys: Vec<u64> = all.iter().map(|p| p.key()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), all.len());
+    }
+
+    #[test]
+    fn name_keys_are_fnv1a() {
+        // FNV-1a 64 of "a" (Fowler, Noll, Vo reference value).
+        assert_eq!(name_key("a"), 0xaf63_dc4c_8601_ec8c);
+    }
 
     #[test]
     fn streams_depend_on_the_whole_path_and_its_order() {

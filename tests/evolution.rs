@@ -2,9 +2,10 @@
 //! counts, non-finite fitness, and the segmentation operators.
 
 use baldwin::evolve::{
-    AnyStrategy, CmaEs, CmaEsConfig, Covariance, Crossover, Ga, GaConfig, OpenAiEs, OpenAiEsConfig,
-    Population, Selection, Snes, SnesConfig, Strategy, evaluate, segmentation,
+    AnyStrategy, CmaEs, CmaEsConfig, Covariance, Crossover, Driver, Ga, GaConfig, OpenAiEs,
+    OpenAiEsConfig, Population, Selection, Snes, SnesConfig, Strategy, evaluate, segmentation,
 };
+use baldwin::experiment::compare::BatchFitness;
 use baldwin::learn::{Loss, evaluate as evaluate_params};
 use baldwin::net::{
     Activation, Architecture, Head, Network, Params, PopulationEvaluator, Tying, TyingPreset,
@@ -43,6 +44,7 @@ fn strategies(net: &Network, seed: u64) -> Vec<AnyStrategy> {
             Snes::new(
                 SnesConfig {
                     population: Some(32),
+                    sigma: 1.0,
                     ..Default::default()
                 },
                 x0.clone(),
@@ -57,7 +59,8 @@ fn strategies(net: &Network, seed: u64) -> Vec<AnyStrategy> {
                 GaConfig {
                     population: 128,
                     elite: 2,
-                    selection: Selection::Tournament { size: 4 },
+                    selection: Selection::Tournament,
+                    tournament: 4,
                     mutation_sigma: 0.1,
                     self_adaptive: true,
                     crossover: Crossover::Blocks,
@@ -396,7 +399,7 @@ fn a_strategy_restored_from_a_checkpoint_continues_bit_identically() {
 fn a_generation_on_a_batch_is_charged_population_times_batch_examples() {
     let net = xor_net();
     let data = task::xor();
-    let mut es = OpenAiEs::new(
+    let es = OpenAiEs::new(
         OpenAiEsConfig {
             population: 10,
             ..Default::default()
@@ -405,18 +408,22 @@ fn a_generation_on_a_batch_is_charged_population_times_batch_examples() {
         0,
     )
     .unwrap();
-    let mut buffer = Vec::new();
-    let targets = data.train.targets();
-    let report = evaluate::generation_on_batch(
-        &mut es,
-        &net,
-        &mut PopulationEvaluator::new(),
-        &data.train.inputs,
-        4,
-        |z| baldwin::net::Loss::Mse.value(Head::Linear, z, targets, 1),
-        &mut buffer,
-    )
-    .unwrap();
-    assert_eq!((report.evaluations, report.samples), (10, 10 * 4));
+    let sampler = task::BatchSampler::new(data.train.len(), 4, rng::stream(&[1]));
+    let fitness = BatchFitness::new(&net, &data.train, baldwin::net::Loss::Mse, sampler);
+    let mut driver = Driver::new(es, fitness);
+    let report = driver.step().unwrap();
+    assert_eq!(
+        (
+            report.evaluations,
+            report.examples_drawn,
+            report.example_evaluations
+        ),
+        (10, 4, 10 * 4)
+    );
     assert!(report.best <= report.median && report.median.is_finite());
+    driver.step().unwrap();
+    let totals = driver.totals();
+    assert_eq!(totals.generations, 2);
+    assert_eq!(totals.consumed.examples_drawn, 8);
+    assert_eq!(totals.consumed.example_evaluations, 80);
 }

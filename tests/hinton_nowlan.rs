@@ -295,7 +295,7 @@ fn results_folder_holds_runs_summary_markdown_and_chart() {
     };
     let records = run(&config, &AtomicBool::new(false)).unwrap();
     let dir = std::env::temp_dir().join(format!("baldwin-hn-{}", std::process::id()));
-    let written = write_results(&config, &records, &dir).unwrap();
+    let (_, written) = write_results(&config, &records, &dir).unwrap();
     let names: Vec<String> = written
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())

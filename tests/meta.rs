@@ -1,9 +1,13 @@
 //! Slow versus fast learning: every outer loop beats the scratch control on few-shot
 //! sine, sample accounting adds up, and Lamarckian inheritance differs from Baldwinian.
 
-use baldwin::evolve::{GaConfig, OpenAiEsConfig, Strategy, StrategyConfig};
-use baldwin::meta::{DigitImages, Family, InnerLoop, InnerOptimizer, Method, Outer, evaluate_init};
+use baldwin::evolve::{GaConfig, OpenAiEsConfig, StrategyConfig};
+use baldwin::meta::{
+    DigitImages, EvolutionMethod, Family, FomamlConfig, InnerLoop, InnerOptimizer, Method, Outer,
+    PretrainConfig, ReptileConfig, SineTasks, evaluate_init,
+};
 use baldwin::net::{Activation, Architecture, Head, Network};
+use baldwin::options::NoKeys;
 use baldwin::{rng, stats};
 
 const SHOTS: usize = 10;
@@ -39,7 +43,7 @@ fn post_adaptation_loss(net: &Network, family: &Family, init: &[f32], lrs: Optio
 /// Train `method` for `budget` outer samples from seed `seed`'s initialisation.
 fn trained(method: &Method, seed: u64, budget: u64) -> (f64, u64) {
     let net = sine_net();
-    let family = Family::Sine { query: 10 };
+    let family = Family::Sine(SineTasks { query: 10 });
     let images = DigitImages::default();
     let init = net.init(&mut rng::stream(&[seed])).genes;
     let mut outer = Outer::new(
@@ -66,23 +70,24 @@ fn trained(method: &Method, seed: u64, budget: u64) -> (f64, u64) {
 #[test]
 fn every_outer_loop_beats_scratch_on_few_shot_sine_with_a_ci_excluding_zero() {
     let methods = [
-        ("pretrain", Method::Pretrain { lr: 0.003 }, 200_000),
         (
-            "reptile",
-            Method::Reptile {
-                outer_lr: 0.1,
-                inner: InnerLoop {
-                    steps: 5,
-                    lr: 0.01,
-                    optimizer: InnerOptimizer::Sgd,
-                },
-            },
+            "pretrain",
+            Method::Pretrain(PretrainConfig { lr: 0.003 }),
             200_000,
         ),
-        ("fomaml", Method::Fomaml { outer_lr: 0.003 }, 200_000),
+        (
+            "reptile",
+            Method::Reptile(ReptileConfig { outer_lr: 0.1 }),
+            200_000,
+        ),
+        (
+            "fomaml",
+            Method::Fomaml(FomamlConfig { outer_lr: 0.003 }),
+            200_000,
+        ),
         (
             "baldwin_openai_es",
-            Method::Evolution {
+            Method::Evolution(EvolutionMethod {
                 strategy: StrategyConfig::OpenAiEs(OpenAiEsConfig {
                     population: 32,
                     sigma: 0.02,
@@ -92,12 +97,12 @@ fn every_outer_loop_beats_scratch_on_few_shot_sine_with_a_ci_excluding_zero() {
                 tasks: 2,
                 evolve_lr: true,
                 lamarckian: false,
-            },
+            }),
             1_000_000,
         ),
         (
             "lamarck_ga",
-            Method::Evolution {
+            Method::Evolution(EvolutionMethod {
                 strategy: StrategyConfig::Ga(GaConfig {
                     population: 32,
                     elite: 2,
@@ -107,13 +112,13 @@ fn every_outer_loop_beats_scratch_on_few_shot_sine_with_a_ci_excluding_zero() {
                 tasks: 2,
                 evolve_lr: false,
                 lamarckian: true,
-            },
+            }),
             1_000_000,
         ),
     ];
     let seeds = 5u64;
     let scratch: Vec<f64> = (0..seeds)
-        .map(|s| trained(&Method::Scratch, s, 0).0)
+        .map(|s| trained(&Method::Scratch(NoKeys {}), s, 0).0)
         .collect();
     for (name, method, budget) in &methods {
         let differences: Vec<f64> = (0..seeds)
@@ -133,29 +138,29 @@ fn every_outer_loop_beats_scratch_on_few_shot_sine_with_a_ci_excluding_zero() {
 #[test]
 fn outer_samples_add_up_exactly() {
     let net = sine_net();
-    let family = Family::Sine { query: 10 };
+    let family = Family::Sine(SineTasks { query: 10 });
     let images = DigitImages::default();
     let init = net.init(&mut rng::stream(&[0])).genes;
     let inner = inner();
     let cases = [
         // One step: pooled support + query.
-        (Method::Pretrain { lr: 0.001 }, (SHOTS + 10) as u64),
+        (
+            Method::Pretrain(PretrainConfig { lr: 0.001 }),
+            (SHOTS + 10) as u64,
+        ),
         // Inner steps on the support.
         (
-            Method::Reptile {
-                outer_lr: 0.1,
-                inner: inner.clone(),
-            },
+            Method::Reptile(ReptileConfig { outer_lr: 0.1 }),
             (inner.steps * SHOTS) as u64,
         ),
         // Inner steps on the support, then the query gradient.
         (
-            Method::Fomaml { outer_lr: 0.001 },
+            Method::Fomaml(FomamlConfig { outer_lr: 0.001 }),
             (inner.steps * SHOTS + 10) as u64,
         ),
         // Population × tasks × (inner steps on the support + query).
         (
-            Method::Evolution {
+            Method::Evolution(EvolutionMethod {
                 strategy: StrategyConfig::OpenAiEs(OpenAiEsConfig {
                     population: 8,
                     ..Default::default()
@@ -163,7 +168,7 @@ fn outer_samples_add_up_exactly() {
                 tasks: 3,
                 evolve_lr: false,
                 lamarckian: false,
-            },
+            }),
             8 * 3 * (inner.steps * SHOTS + 10) as u64,
         ),
     ];
@@ -194,11 +199,11 @@ fn outer_samples_add_up_exactly() {
 #[test]
 fn lamarckian_inheritance_writes_adapted_weights_back_and_baldwinian_does_not() {
     let net = sine_net();
-    let family = Family::Sine { query: 10 };
+    let family = Family::Sine(SineTasks { query: 10 });
     let images = DigitImages::default();
     let init = net.init(&mut rng::stream(&[0])).genes;
     let run = |lamarckian: bool| {
-        let method = Method::Evolution {
+        let method = Method::Evolution(EvolutionMethod {
             strategy: StrategyConfig::Ga(GaConfig {
                 population: 8,
                 elite: 8 - 1,
@@ -207,7 +212,7 @@ fn lamarckian_inheritance_writes_adapted_weights_back_and_baldwinian_does_not() 
             tasks: 1,
             evolve_lr: false,
             lamarckian,
-        };
+        });
         let mut outer = Outer::new(
             method,
             &net,
@@ -219,9 +224,9 @@ fn lamarckian_inheritance_writes_adapted_weights_back_and_baldwinian_does_not() 
             3,
         )
         .unwrap();
-        let AnyGa(before) = AnyGa::of(&outer);
+        let before = members(&mut outer);
         outer.step().unwrap();
-        let AnyGa(after) = AnyGa::of(&outer);
+        let after = members(&mut outer);
         (before, after)
     };
     // With elite = population − 1, all but one member survive unchanged (Baldwinian) or
@@ -234,34 +239,27 @@ fn lamarckian_inheritance_writes_adapted_weights_back_and_baldwinian_does_not() 
     assert_eq!(survivors, 0, "Lamarckian elites carry adapted genes");
 }
 
-/// The GA population's genomes of an evolution outer loop.
-struct AnyGa(Vec<Vec<f32>>);
-
-impl AnyGa {
-    fn of(outer: &Outer) -> Self {
-        let Some(baldwin::evolve::AnyStrategy::Ga(ga)) = outer.strategy() else {
-            panic!("a GA outer loop")
-        };
-        let mut ga = ga.clone();
-        let population = ga.ask();
-        Self(
-            (0..population.len())
-                .map(|i| population.genome(i).to_vec())
-                .collect(),
-        )
-    }
+/// The genomes of the members an evolution outer loop's strategy keeps (a GA's).
+fn members(outer: &mut Outer) -> Vec<Vec<f32>> {
+    let population = outer
+        .strategy_mut()
+        .and_then(|s| s.population_mut())
+        .expect("a GA outer loop");
+    (0..population.len())
+        .map(|i| population.genome(i).to_vec())
+        .collect()
 }
 
 #[test]
 fn lamarckian_inheritance_needs_a_ga() {
     let net = sine_net();
-    let method = Method::Evolution {
+    let method = Method::Evolution(EvolutionMethod {
         strategy: StrategyConfig::OpenAiEs(OpenAiEsConfig::default()),
         tasks: 1,
         evolve_lr: false,
         lamarckian: true,
-    };
-    let family = Family::Sine { query: 10 };
+    });
+    let family = Family::Sine(SineTasks { query: 10 });
     let err = Outer::new(
         method,
         &net,

@@ -133,7 +133,8 @@ fn ga_on_10d_sphere_reaches_1e_4_within_50000_evaluations() {
         let config = GaConfig {
             population: 128,
             elite: 2,
-            selection: Selection::Truncation { fraction: 0.1 },
+            selection: Selection::Truncation,
+            truncation: 0.1,
             mutation_sigma: 0.3,
             self_adaptive: true,
             ..Default::default()

@@ -15,25 +15,40 @@ use super::{
     Candidate, EvolveError, Generation, Population, Strategy, begin_tell, require, shaping,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The shape of the covariance matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Covariance {
+    #[default]
     /// Full `d × d` covariance (moderate dimension).
     Full,
     /// Diagonal covariance, sep-CMA-ES.
     Separable,
 }
 
+impl Covariance {
+    fn is_full(&self) -> bool {
+        *self == Covariance::Full
+    }
+}
+
+/// Hyper-parameters of CMA-ES (the `strategy = "cma_es"` and `"sep_cma_es"` keys of an
+/// experiment file; the strategy's name picks the covariance).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct CmaEsConfig {
     /// λ; `None`: the default `4 + ⌊3 ln d⌋`.
     pub population: Option<usize>,
     /// Initial step size σ₀.
     pub sigma: f64,
+    /// Full or diagonal covariance. In experiment files the strategy's name chooses it
+    /// (`cma_es`, `sep_cma_es`); it is serialised only when separable, so that a
+    /// checkpoint restores the right model.
+    #[serde(skip_serializing_if = "Covariance::is_full")]
     pub covariance: Covariance,
     /// Refuse a full covariance (C, B and B·D, f64) larger than this.
     pub max_covariance_mib: f64,
-    #[serde(default)]
+    /// Where the noise comes from.
     pub noise: NoiseSource,
 }
 
@@ -41,11 +56,59 @@ impl Default for CmaEsConfig {
     fn default() -> Self {
         Self {
             population: None,
-            sigma: 0.5,
+            sigma: 0.1,
             covariance: Covariance::Full,
             max_covariance_mib: 512.0,
             noise: NoiseSource::Table,
         }
+    }
+}
+
+impl CmaEsConfig {
+    /// The strategy's name: `cma_es` or `sep_cma_es`.
+    pub fn name(&self) -> &'static str {
+        match self.covariance {
+            Covariance::Full => "cma_es",
+            Covariance::Separable => "sep_cma_es",
+        }
+    }
+
+    /// The configuration with λ filled in for `dim` genes: `4 + ⌊3 ln d⌋` (Hansen's
+    /// tutorial, Table 1) unless given.
+    pub fn resolved(&self, dim: usize) -> Self {
+        let default = 4 + (3.0 * (dim.max(1) as f64).ln()).floor() as usize;
+        Self {
+            population: Some(self.population.unwrap_or(default)),
+            ..self.clone()
+        }
+    }
+
+    /// Check every option for a genome of `dim` genes, without allocating the model.
+    pub fn validate(&self, dim: usize) -> Result<(), EvolveError> {
+        let name = self.name();
+        require(name, "dimension", dim, dim >= 1, "at least 1 gene")?;
+        let lambda = self.resolved(dim).population.unwrap_or(0);
+        require(name, "population", lambda, lambda >= 4, "at least 4")?;
+        self.noise.check(name, dim)?;
+        require(
+            name,
+            "sigma",
+            self.sigma,
+            self.sigma > 0.0 && self.sigma.is_finite(),
+            "> 0",
+        )?;
+        if self.covariance == Covariance::Full {
+            let mib = CmaEs::full_bytes(dim) / (1u64 << 20) as f64;
+            if mib > self.max_covariance_mib {
+                return Err(EvolveError::CovarianceTooLarge {
+                    dim,
+                    mib,
+                    gflop: CmaEs::full_flops(dim, lambda) / 1e9,
+                    limit_mib: self.max_covariance_mib,
+                });
+            }
+        }
+        Ok(())
     }
 }
 
@@ -140,36 +203,11 @@ pub struct CmaEs {
 }
 
 impl CmaEs {
+    /// CMA-ES searching around `mean`.
     pub fn new(config: CmaEsConfig, mean: Vec<f32>, seed: u64) -> Result<Self, EvolveError> {
-        let name = match config.covariance {
-            Covariance::Full => "cma_es",
-            Covariance::Separable => "sep_cma_es",
-        };
         let n = mean.len();
-        require(name, "dimension", n, n >= 1, "at least 1 gene")?;
-        let lambda = config
-            .population
-            .unwrap_or(4 + (3.0 * (n as f64).ln()).floor() as usize);
-        require(name, "population", lambda, lambda >= 4, "at least 4")?;
-        config.noise.check(name, n)?;
-        require(
-            name,
-            "sigma",
-            config.sigma,
-            config.sigma > 0.0 && config.sigma.is_finite(),
-            "> 0",
-        )?;
-        if config.covariance == Covariance::Full {
-            let mib = Self::full_bytes(n) / (1u64 << 20) as f64;
-            if mib > config.max_covariance_mib {
-                return Err(EvolveError::CovarianceTooLarge {
-                    dim: n,
-                    mib,
-                    gflop: Self::full_flops(n, lambda) / 1e9,
-                    limit_mib: config.max_covariance_mib,
-                });
-            }
-        }
+        config.validate(n)?;
+        let lambda = config.resolved(n).population.expect("resolved");
         let consts = Constants::new(n, lambda, config.covariance);
         let (c, bd, b) = match config.covariance {
             Covariance::Full => {

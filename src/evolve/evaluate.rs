@@ -32,26 +32,3 @@ pub fn evaluate_networks(
         out,
     )
 }
-
-/// One full generation on a batch: ask, evaluate every member as a network on
-/// `input[batch, inputs]`, tell. The report is charged for the training examples the
-/// generation consumed: members × batch (every member sees the same batch).
-#[allow(clippy::too_many_arguments)]
-pub fn generation_on_batch(
-    strategy: &mut dyn super::Strategy,
-    shared: &Network,
-    evaluator: &mut PopulationEvaluator,
-    input: &[f32],
-    batch: usize,
-    fitness: impl Fn(&[f32]) -> f32 + Sync,
-    buffer: &mut Vec<f32>,
-) -> Result<super::Generation, NetError> {
-    let population = strategy.ask();
-    buffer.resize(population.len(), 0.0);
-    evaluate_networks(population, shared, evaluator, input, batch, fitness, buffer)?;
-    let mut report = strategy
-        .tell(buffer)
-        .expect("one fitness value per member asked for");
-    report.samples = report.evaluations * batch as u64;
-    Ok(report)
-}

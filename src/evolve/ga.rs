@@ -19,18 +19,21 @@ use super::{
 use crate::net::Network;
 use crate::rng::Stream;
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// How parents are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Selection {
-    /// Parents drawn uniformly from the best `fraction` of the population.
-    Truncation { fraction: f32 },
-    /// The best of `size` members drawn uniformly.
-    Tournament { size: usize },
+    /// Parents drawn uniformly from the best `truncation` fraction of the population.
+    Truncation,
+    /// The best of `tournament` members drawn uniformly.
+    Tournament,
 }
 
+/// How a child combines two parents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Crossover {
+    /// No crossover: a child is a mutated copy of one parent.
     None,
     /// Each gene from either parent.
     Uniform,
@@ -38,12 +41,20 @@ pub enum Crossover {
     Blocks,
 }
 
+/// Hyper-parameters of the GA (the `strategy = "ga"` keys of an experiment file).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct GaConfig {
+    /// Members per generation.
     pub population: usize,
     /// Best members copied unchanged into the next generation.
     pub elite: usize,
+    /// How parents are chosen.
     pub selection: Selection,
+    /// Truncation selection: the fraction of the population that may parent.
+    pub truncation: f32,
+    /// Tournament selection: members per tournament.
+    pub tournament: usize,
     /// Standard deviation of the Gaussian mutation (initial value when self-adaptive).
     pub mutation_sigma: f32,
     /// Each member carries its own step size, mutated log-normally before its genes.
@@ -56,7 +67,6 @@ pub struct GaConfig {
     /// Probability per child of an untie (gene duplication) mutation.
     pub untie_rate: f32,
     /// Where mutation noise comes from.
-    #[serde(default)]
     pub noise: NoiseSource,
 }
 
@@ -65,7 +75,9 @@ impl Default for GaConfig {
         Self {
             population: 128,
             elite: 1,
-            selection: Selection::Truncation { fraction: 0.2 },
+            selection: Selection::Truncation,
+            truncation: 0.2,
+            tournament: 4,
             mutation_sigma: 0.02,
             self_adaptive: false,
             crossover: Crossover::None,
@@ -78,7 +90,8 @@ impl Default for GaConfig {
 }
 
 impl GaConfig {
-    fn validate(&self) -> Result<(), EvolveError> {
+    /// Check every option's range, naming the first that is out of it.
+    pub fn validate(&self) -> Result<(), EvolveError> {
         const S: &str = "ga";
         require(
             S,
@@ -94,18 +107,21 @@ impl GaConfig {
             self.elite < self.population,
             "below population",
         )?;
-        match self.selection {
-            Selection::Truncation { fraction } => require(
-                S,
-                "truncation",
-                fraction,
-                fraction > 0.0 && fraction <= 1.0,
-                "in (0, 1]",
-            )?,
-            Selection::Tournament { size } => {
-                require(S, "tournament", size, size >= 1, "at least 1")?
-            }
-        }
+        let fraction = self.truncation;
+        require(
+            S,
+            "truncation",
+            fraction,
+            fraction > 0.0 && fraction <= 1.0,
+            "in (0, 1]",
+        )?;
+        require(
+            S,
+            "tournament",
+            self.tournament,
+            self.tournament >= 1,
+            "at least 1",
+        )?;
         require(
             S,
             "mutation_sigma",
@@ -179,7 +195,13 @@ impl Ga {
     pub fn for_network(config: GaConfig, net: &Network, seed: u64) -> Result<Self, EvolveError> {
         let members = (0..config.population as u64)
             .map(|i| {
-                let genes = net.init(&mut crate::rng::stream(&[seed, 0x1417, i])).genes;
+                let genes = net
+                    .init(&mut crate::rng::stream(&[
+                        seed,
+                        crate::rng::Purpose::Init.key(),
+                        i,
+                    ]))
+                    .genes;
                 (genes, Some(net.clone()))
             })
             .collect();
@@ -195,7 +217,7 @@ impl Ga {
     ) -> Result<Self, EvolveError> {
         let members = (0..config.population as u64)
             .map(|i| {
-                let mut rng = crate::rng::stream(&[seed, 0x1417, i]);
+                let mut rng = crate::rng::stream(&[seed, crate::rng::Purpose::Init.key(), i]);
                 let genes = center
                     .iter()
                     .map(|&c| {
@@ -206,12 +228,6 @@ impl Ga {
             })
             .collect();
         Self::new(config, Population::from_members(members), seed)
-    }
-
-    /// The members asked for last, writable: Lamarckian inheritance writes each member's
-    /// lifetime-adapted genes back here before `tell`, so its children inherit them.
-    pub fn population_mut(&mut self) -> &mut Population {
-        &mut self.population
     }
 
     pub fn config(&self) -> &GaConfig {
@@ -225,11 +241,12 @@ impl Ga {
 
     fn select(&self, order: &[usize], rank_of: &[usize], rng: &mut Stream) -> usize {
         match self.config.selection {
-            Selection::Truncation { fraction } => {
-                let pool = ((fraction * order.len() as f32).round() as usize).clamp(1, order.len());
+            Selection::Truncation => {
+                let pool = ((self.config.truncation * order.len() as f32).round() as usize)
+                    .clamp(1, order.len());
                 order[rng.random_range(0..pool)]
             }
-            Selection::Tournament { size } => (0..size)
+            Selection::Tournament => (0..self.config.tournament)
                 .map(|_| rng.random_range(0..order.len()))
                 .min_by_key(|&m| rank_of[m])
                 .expect("tournament size ≥ 1"),
@@ -315,6 +332,10 @@ impl Ga {
 impl Strategy for Ga {
     fn name(&self) -> &'static str {
         "ga"
+    }
+
+    fn population_mut(&mut self) -> Option<&mut Population> {
+        Some(&mut self.population)
     }
 
     fn ask(&mut self) -> &Population {

@@ -14,6 +14,7 @@
 //! tying map). Depends on `net`, `optim` and `rng`; knows nothing of tasks or experiments.
 
 mod cma_es;
+mod driver;
 pub mod evaluate;
 pub mod functions;
 mod ga;
@@ -30,6 +31,7 @@ use thiserror::Error;
 use crate::net::Network;
 
 pub use cma_es::{CmaEs, CmaEsConfig, Covariance};
+pub use driver::{Consumed, Driver, DriverError, Fitness, FnFitness, Totals};
 pub use ga::{Crossover, Ga, GaConfig, Selection};
 pub use openai_es::{OpenAiEs, OpenAiEsConfig};
 pub use population::Population;
@@ -71,9 +73,12 @@ pub struct Generation {
     pub generation: u64,
     /// Fitness evaluations in this generation (the population size).
     pub evaluations: u64,
-    /// Training examples consumed: evaluations × batch. Strategies do not know the batch,
-    /// so they leave it 0; [`evaluate`] drivers fill it in.
-    pub samples: u64,
+    /// Distinct examples drawn from the world for this generation. Strategies do not know
+    /// it, so they leave it 0; the [`Driver`] fills it in from its [`Fitness`].
+    pub examples_drawn: u64,
+    /// Forward passes over examples in this generation (members × batch for a shared
+    /// batch). Filled in by the [`Driver`], like `examples_drawn`.
+    pub example_evaluations: u64,
     /// Best (lowest) finite fitness; NaN if none was finite.
     pub best: f32,
     pub mean: f32,
@@ -103,7 +108,8 @@ impl Generation {
         Self {
             generation,
             evaluations: fitness.len() as u64,
-            samples: 0,
+            examples_drawn: 0,
+            example_evaluations: 0,
             best: nan_if_empty(finite.first().copied().unwrap_or(f32::NAN)),
             mean: nan_if_empty(mean as f32),
             median,
@@ -150,38 +156,82 @@ pub trait Strategy: Send {
     fn generation(&self) -> u64;
     /// Memory held and arithmetic per generation, in words, for logs and up-front checks.
     fn cost(&self) -> String;
+    /// The members last asked for, writable, for strategies that keep their members
+    /// between generations (a GA): Lamarckian inheritance writes learned genes back here
+    /// before `tell`. `None` (the default) for strategies that resample every generation.
+    fn population_mut(&mut self) -> Option<&mut Population> {
+        None
+    }
 }
 
-/// Any strategy's configuration, as one serialisable value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum StrategyConfig {
-    Ga(GaConfig),
-    OpenAiEs(OpenAiEsConfig),
-    Snes(SnesConfig),
-    CmaEs(CmaEsConfig),
+crate::tagged_enum! {
+    /// Any built-in strategy's configuration, chosen by the `strategy` key.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum StrategyConfig: "strategy" {
+        /// A genetic algorithm.
+        Ga(GaConfig) = "ga",
+        /// OpenAI-ES.
+        OpenAiEs(OpenAiEsConfig) = "openai_es",
+        /// Separable natural evolution strategies.
+        Snes(SnesConfig) = "snes",
+        /// CMA-ES with a full covariance matrix.
+        CmaEs(CmaEsConfig) = "cma_es",
+        /// CMA-ES with a diagonal covariance matrix.
+        SepCmaEs(CmaEsConfig) = "sep_cma_es",
+    }
 }
 
 impl StrategyConfig {
     /// The strategy's name as written in experiment files.
     pub fn name(&self) -> &'static str {
-        match self {
-            StrategyConfig::Ga(_) => "ga",
-            StrategyConfig::OpenAiEs(_) => "openai_es",
-            StrategyConfig::Snes(_) => "snes",
-            StrategyConfig::CmaEs(c) => match c.covariance {
-                Covariance::Full => "cma_es",
-                Covariance::Separable => "sep_cma_es",
-            },
-        }
+        crate::options::Tagged::label(self)
     }
 
-    /// Members per generation (`None` where the strategy picks its own default).
+    /// Members per generation (`None` where the strategy picks its own default; see
+    /// [`resolved`](Self::resolved)).
     pub fn population(&self) -> Option<usize> {
         match self {
             StrategyConfig::Ga(c) => Some(c.population),
             StrategyConfig::OpenAiEs(c) => Some(c.population),
             StrategyConfig::Snes(c) => c.population,
-            StrategyConfig::CmaEs(c) => c.population,
+            StrategyConfig::CmaEs(c) | StrategyConfig::SepCmaEs(c) => c.population,
+        }
+    }
+
+    /// Every automatic value filled in for a genome of `dim` genes, so that the
+    /// configuration reads as what runs.
+    pub fn resolved(&self, dim: usize) -> Self {
+        match self {
+            StrategyConfig::Snes(c) => StrategyConfig::Snes(c.resolved(dim)),
+            StrategyConfig::CmaEs(c) => StrategyConfig::CmaEs(c.resolved(dim)),
+            StrategyConfig::SepCmaEs(c) => StrategyConfig::SepCmaEs(c.resolved(dim)),
+            other => other.clone(),
+        }
+    }
+
+    /// The CMA-ES configuration with the covariance its variant names.
+    fn cma(&self) -> Option<CmaEsConfig> {
+        match self {
+            StrategyConfig::CmaEs(c) => Some(CmaEsConfig {
+                covariance: Covariance::Full,
+                ..c.clone()
+            }),
+            StrategyConfig::SepCmaEs(c) => Some(CmaEsConfig {
+                covariance: Covariance::Separable,
+                ..c.clone()
+            }),
+            _ => None,
+        }
+    }
+
+    /// Check every option for a genome of `dim` genes, naming the first bad one. Nothing
+    /// is allocated: a too-large full covariance is refused here.
+    pub fn validate(&self, dim: usize) -> Result<(), EvolveError> {
+        match self {
+            StrategyConfig::Ga(c) => c.validate(),
+            StrategyConfig::OpenAiEs(c) => c.validate(),
+            StrategyConfig::Snes(c) => c.validate(dim),
+            _ => self.cma().expect("a CMA-ES variant").validate(dim),
         }
     }
 
@@ -202,7 +252,7 @@ impl StrategyConfig {
                 AnyStrategy::OpenAiEs(OpenAiEs::new(c.clone(), x0, seed)?)
             }
             StrategyConfig::Snes(c) => AnyStrategy::Snes(Snes::new(c.clone(), x0, seed)?),
-            StrategyConfig::CmaEs(c) => AnyStrategy::CmaEs(CmaEs::new(c.clone(), x0, seed)?),
+            _ => AnyStrategy::CmaEs(CmaEs::new(self.cma().expect("a CMA-ES variant"), x0, seed)?),
         })
     }
 }
@@ -255,6 +305,33 @@ impl Strategy for AnyStrategy {
     }
     fn cost(&self) -> String {
         self.inner().cost()
+    }
+    fn population_mut(&mut self) -> Option<&mut Population> {
+        self.inner_mut().population_mut()
+    }
+}
+
+impl<S: Strategy + ?Sized> Strategy for Box<S> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn ask(&mut self) -> &Population {
+        (**self).ask()
+    }
+    fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError> {
+        (**self).tell(fitness)
+    }
+    fn center(&self) -> Candidate<'_> {
+        (**self).center()
+    }
+    fn generation(&self) -> u64 {
+        (**self).generation()
+    }
+    fn cost(&self) -> String {
+        (**self).cost()
+    }
+    fn population_mut(&mut self) -> Option<&mut Population> {
+        (**self).population_mut()
     }
 }
 

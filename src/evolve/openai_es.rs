@@ -12,7 +12,9 @@ use super::{
 };
 use crate::optim::{Adam, AnyOptimizer, Optimizer, Sgd};
 
+/// Hyper-parameters of OpenAI-ES (the `strategy = "openai_es"` keys of an experiment file).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct OpenAiEsConfig {
     /// Members per generation; even when `antithetic`.
     pub population: usize,
@@ -24,11 +26,11 @@ pub struct OpenAiEsConfig {
     pub weight_decay: f32,
     /// Mirrored pairs `mean ± σε` (variance reduction).
     pub antithetic: bool,
+    /// How raw fitness becomes utilities.
     pub shaping: FitnessShaping,
     /// `true`: Adam on the mean (as in the paper); `false`: plain SGD.
     pub adam: bool,
     /// Where perturbations come from (the paper's shared noise table by default).
-    #[serde(default)]
     pub noise: NoiseSource,
 }
 
@@ -48,7 +50,8 @@ impl Default for OpenAiEsConfig {
 }
 
 impl OpenAiEsConfig {
-    fn validate(&self) -> Result<(), EvolveError> {
+    /// Check every option's range, naming the first that is out of it.
+    pub fn validate(&self) -> Result<(), EvolveError> {
         const S: &str = "openai_es";
         require(
             S,

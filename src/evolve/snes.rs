@@ -10,7 +10,9 @@ use super::{
     Candidate, EvolveError, FitnessShaping, Generation, Population, Strategy, begin_tell, require,
 };
 
+/// Hyper-parameters of SNES (the `strategy = "snes"` keys of an experiment file).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SnesConfig {
     /// Members per generation; `None`: the paper's `4 + ⌊3 ln d⌋`.
     pub population: Option<usize>,
@@ -20,7 +22,7 @@ pub struct SnesConfig {
     pub lr_mean: f32,
     /// Learning rate of the log standard deviations; `None`: `(3 + ln d) / (5 √d)`.
     pub lr_sigma: Option<f32>,
-    #[serde(default)]
+    /// Where the noise comes from.
     pub noise: NoiseSource,
 }
 
@@ -28,7 +30,7 @@ impl Default for SnesConfig {
     fn default() -> Self {
         Self {
             population: None,
-            sigma: 1.0,
+            sigma: 0.1,
             lr_mean: 1.0,
             lr_sigma: None,
             noise: NoiseSource::Table,
@@ -55,25 +57,43 @@ pub struct Snes {
     asked: bool,
 }
 
-impl Snes {
-    pub fn new(config: SnesConfig, mean: Vec<f32>, seed: u64) -> Result<Self, EvolveError> {
+impl SnesConfig {
+    /// The configuration with its automatic values filled in for a genome of `dim`
+    /// genes: population `4 + ⌊3 ln d⌋` and `lr_sigma = (3 + ln d) / (5 √d)` (Schaul et
+    /// al. 2011, Table 1).
+    pub fn resolved(&self, dim: usize) -> Self {
+        let d = dim.max(1) as f32;
+        Self {
+            population: Some(
+                self.population
+                    .unwrap_or(4 + (3.0 * d.ln()).floor() as usize),
+            ),
+            lr_sigma: Some(self.lr_sigma.unwrap_or((3.0 + d.ln()) / (5.0 * d.sqrt()))),
+            ..self.clone()
+        }
+    }
+
+    /// Check every option's range for a genome of `dim` genes.
+    pub fn validate(&self, dim: usize) -> Result<(), EvolveError> {
         const S: &str = "snes";
-        let d = mean.len().max(1) as f32;
-        let population_size = config
-            .population
-            .unwrap_or(4 + (3.0 * d.ln()).floor() as usize);
-        require(
-            S,
-            "population",
-            population_size,
-            population_size >= 2,
-            "at least 2",
-        )?;
-        require(S, "sigma", config.sigma, config.sigma > 0.0, "> 0")?;
-        require(S, "lr_mean", config.lr_mean, config.lr_mean > 0.0, "> 0")?;
-        let lr_sigma = config.lr_sigma.unwrap_or((3.0 + d.ln()) / (5.0 * d.sqrt()));
+        let resolved = self.resolved(dim);
+        let population = resolved.population.unwrap_or(0);
+        require(S, "population", population, population >= 2, "at least 2")?;
+        require(S, "sigma", self.sigma, self.sigma > 0.0, "> 0")?;
+        require(S, "lr_mean", self.lr_mean, self.lr_mean > 0.0, "> 0")?;
+        let lr_sigma = resolved.lr_sigma.unwrap_or(0.0);
         require(S, "lr_sigma", lr_sigma, lr_sigma > 0.0, "> 0")?;
-        config.noise.check(S, mean.len())?;
+        self.noise.check(S, dim)
+    }
+}
+
+impl Snes {
+    /// SNES searching around `mean`.
+    pub fn new(config: SnesConfig, mean: Vec<f32>, seed: u64) -> Result<Self, EvolveError> {
+        config.validate(mean.len())?;
+        let resolved = config.resolved(mean.len());
+        let population_size = resolved.population.expect("resolved");
+        let lr_sigma = resolved.lr_sigma.expect("resolved");
         let sigma = vec![config.sigma; mean.len()];
         Ok(Self {
             config,

@@ -131,44 +131,22 @@ impl Source<'_> {
     }
 }
 
-/// The allowed word closest to `word` by edit distance, if it is close enough to be a
-/// plausible typo (at most a third of the word's length, and at least 1).
+/// The allowed word closest to `word` by Levenshtein distance (`strsim`), if it is
+/// close enough to be a plausible typo (at most a third of the word's length, and at
+/// least 1).
 pub fn closest(word: &str, allowed: &[&str]) -> Option<String> {
     let limit = (word.chars().count() / 3).max(1);
     allowed
         .iter()
-        .map(|a| (edit_distance(word, a), *a))
+        .map(|a| (strsim::levenshtein(word, a), *a))
         .filter(|(d, _)| *d <= limit)
         .min()
         .map(|(_, a)| a.to_string())
 }
 
-/// Levenshtein distance (insertions, deletions, substitutions).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn edit_distance_matches_hand_computed_cases() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("opnai_es", "openai_es"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-    }
 
     #[test]
     fn closest_suggests_only_plausible_typos() {

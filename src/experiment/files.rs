@@ -1,45 +1,34 @@
-//! Files of a results folder: atomic writes, and CSV of records.
+//! Files of a results folder: atomic writes, and rows as CSV.
 
 use std::path::Path;
 
-use super::run::Record;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 pub use crate::atomic::write as write_atomic;
 
-/// Records as CSV text with a header.
-pub fn records_csv(records: &[Record]) -> std::io::Result<Vec<u8>> {
+/// Rows as CSV text with a header.
+pub fn rows_csv<R: Serialize>(rows: &[R]) -> std::io::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    for r in records {
-        writer.serialize(r).map_err(std::io::Error::other)?;
-    }
-    if records.is_empty() {
-        writer
-            .write_record([
-                "experiment",
-                "arm",
-                "seed",
-                "samples",
-                "evaluations",
-                "wall_s",
-                "train_loss",
-                "test_loss",
-                "test_metric",
-                "genes",
-                "status",
-            ])
-            .map_err(std::io::Error::other)?;
+    for row in rows {
+        writer.serialize(row).map_err(std::io::Error::other)?;
     }
     writer
         .into_inner()
         .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
-/// Read records written by [`records_csv`].
-pub fn read_records(path: &Path) -> std::io::Result<Vec<Record>> {
+/// Write `rows` as CSV to `path`, atomically.
+pub fn write_rows<R: Serialize>(path: &Path, rows: &[R]) -> std::io::Result<()> {
+    write_atomic(path, &rows_csv(rows)?)
+}
+
+/// Read rows written by [`rows_csv`].
+pub fn read_rows<R: DeserializeOwned>(path: &Path) -> std::io::Result<Vec<R>> {
     let mut reader = csv::Reader::from_path(path).map_err(std::io::Error::other)?;
     reader
         .deserialize()
-        .collect::<Result<Vec<Record>, _>>()
+        .collect::<Result<Vec<R>, _>>()
         .map_err(std::io::Error::other)
 }
 

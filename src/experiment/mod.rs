@@ -1,26 +1,33 @@
-//! `experiment`: experiments from TOML files — configuration, runner, results.
+//! `experiment`: experiments from TOML files — configuration, one runner, results.
 //!
-//! This is the only module that wires the others together: it turns a validated
-//! [`Experiment`] into runs (arm × seed) of `learn` or `evolve` learners on a `task`,
-//! charges every training example, and writes the results.
+//! This is the only module that wires the others together. An experiment kind
+//! ([`compare`], [`few_shot`], [`hinton_nowlan`]) implements [`Experiment`]: its tables,
+//! the work of one run and its report. The generic [`runner`] runs every (arm, seed) of
+//! any kind; [`config`] turns a file into an [`AnyExperiment`] with positioned errors;
+//! [`progress`] carries events to whoever shows them (the library prints nothing).
 
 // Config errors carry their position and suggestions; they are built once, on a cold
 // path, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+mod any;
+pub mod compare;
 pub mod config;
 pub mod error;
-pub mod fewshot;
+pub mod few_shot;
 pub mod files;
-mod kind;
+pub mod hinton_nowlan;
+pub mod pipeline;
+pub mod progress;
 pub mod reference;
-pub mod report;
-mod resolved;
-pub mod run;
 pub mod runner;
 
-pub use config::{Arm, Budget, Experiment, Learner, Metric, load, parse};
+pub use any::AnyExperiment;
+pub use compare::CompareExperiment;
+pub use config::{load_any, parse_any};
 pub use error::ConfigError;
-pub use kind::{AnyExperiment, HintonNowlanExperiment, KINDS, execute, load_any, parse_any};
-pub use run::Record;
-pub use runner::{RunError, RunOptions, run};
+pub use few_shot::FewShotExperiment;
+pub use hinton_nowlan::HintonNowlanExperiment;
+pub use pipeline::{Experiment, Report, Row, RunContext};
+pub use progress::{Observer, Plan, RunId, RunSummary, Silent};
+pub use runner::{RunError, RunOptions};

@@ -1,47 +1,63 @@
-//! Runs every arm × seed of an experiment, in parallel, with progress bars, writing each
-//! finished run atomically so that a killed experiment resumes without redoing it.
+//! The one runner: every (arm, seed) of any [`Experiment`] in parallel, each finished run
+//! written atomically so that a killed experiment resumes without redoing it, and the
+//! report built from the rows in memory.
 //!
-//! Layout of a results folder:
-//! `config.toml` (the resolved experiment), `runs/NN-arm-seedS.csv` (one per finished
-//! run), then the aggregates written by [`super::report`].
+//! Layout of a results folder: `config.toml` (the resolved experiment, also the `--resume`
+//! fingerprint), `runs/NN-arm-seedS.csv` (one per finished run), then the aggregates the
+//! experiment's report writes (`runs.csv`, `summary.csv`, `summary.md`, SVGs).
+//!
+//! The runner deletes nothing: without `--resume` it recomputes every run and overwrites
+//! its file; the program decides whether to clear a folder first.
 
-use std::io::IsTerminal;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use thiserror::Error;
 
-use super::config::Experiment;
-use super::files::{read_records, records_csv, slug, write_atomic};
-use super::run::{Outcome, Record, execute};
+use super::files::{read_rows, rows_csv, slug, write_atomic};
+use super::pipeline::{Experiment, Report, Row, RunContext};
+use super::progress::{Observer, Plan, RunId, RunSummary};
 use crate::net::NetError;
 
+/// Why an experiment could not run to its end.
 #[derive(Debug, Error)]
 pub enum RunError {
+    /// A results file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// What went wrong.
         source: std::io::Error,
     },
+    /// `--resume` found results of another configuration.
     #[error(
         "{dir} holds results of a different configuration; \
          run without --resume to start over, or choose another --out folder"
     )]
-    ConfigMismatch { dir: PathBuf },
+    ConfigMismatch {
+        /// The results folder.
+        dir: PathBuf,
+    },
+    /// A network computation failed (a shape error: a bug, not bad input).
     #[error("run {arm} seed {seed}: {source}")]
     Network {
+        /// The run's arm.
         arm: String,
+        /// The run's seed.
         seed: u64,
+        /// What failed.
         source: NetError,
     },
+    /// Stopped by the stop flag (Ctrl-C); finished runs are saved.
     #[error("interrupted; finished runs are saved — rerun with --resume to continue")]
     Interrupted,
 }
 
+/// A closure turning an I/O error about `path` into a [`RunError`].
 pub fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     move |source| RunError::Io {
         path: path.to_path_buf(),
@@ -49,127 +65,123 @@ pub fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     }
 }
 
+/// Where and how to run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
+    /// The results folder.
     pub out: PathBuf,
+    /// Keep the finished runs of an earlier invocation of the same configuration.
     pub resume: bool,
-    /// Show progress bars (only drawn on a terminal; plain lines otherwise).
-    pub progress: bool,
 }
 
-fn run_file(out: &Path, arm_index: usize, arm: &str, seed: u64) -> PathBuf {
+/// The file of run (`arm_index`, `seed`).
+pub fn run_file(out: &Path, arm_index: usize, arm: &str, seed: u64) -> PathBuf {
     out.join("runs")
         .join(format!("{arm_index:02}-{}-seed{seed}.csv", slug(arm)))
 }
 
-/// Run the experiment into `options.out`; returns every record, in arm then seed order.
-pub fn run(
-    experiment: &Experiment,
+/// A run file kept by `--resume`: it must parse, hold at least one row, and every row
+/// must belong to its (arm, seed). Anything else is run again.
+fn finished_rows<R: Row>(path: &Path, arm: &str, seed: u64) -> Option<Vec<R>> {
+    let rows: Vec<R> = read_rows(path).ok()?;
+    let belongs = rows.iter().all(|r| r.arm() == arm && r.seed() == seed);
+    (!rows.is_empty() && belongs).then_some(rows)
+}
+
+/// Run `experiment` into `options.out`, writing `resolved` as `config.toml`; returns
+/// every row, in arm then seed order, and the report.
+pub fn run<E: Experiment>(
+    experiment: &E,
+    resolved: &str,
     options: &RunOptions,
+    observer: &dyn Observer,
     stop: &AtomicBool,
-) -> Result<Vec<Record>, RunError> {
+) -> Result<(Vec<E::Row>, Report), RunError> {
     let out = &options.out;
     let config_path = out.join("config.toml");
-    let config_text = experiment.to_toml();
     if options.resume && config_path.exists() {
         let previous = std::fs::read_to_string(&config_path).map_err(io_error(&config_path))?;
-        if previous != config_text {
+        if previous != resolved {
             return Err(RunError::ConfigMismatch { dir: out.clone() });
         }
-    } else if !options.resume && out.join("runs").exists() {
-        std::fs::remove_dir_all(out.join("runs")).map_err(io_error(out))?;
     }
-    write_atomic(&config_path, config_text.as_bytes()).map_err(io_error(&config_path))?;
+    write_atomic(&config_path, resolved.as_bytes()).map_err(io_error(&config_path))?;
 
-    let data = experiment.task.build();
-    let mut jobs = Vec::new();
-    for (arm_index, arm) in experiment.arms.iter().enumerate() {
-        for seed in 0..experiment.seeds {
-            jobs.push((
-                arm_index,
-                arm,
-                seed,
-                run_file(out, arm_index, &arm.name, seed),
-            ));
+    let arms = experiment.arm_names();
+    let jobs: Vec<(usize, u64)> = (0..arms.len())
+        .flat_map(|a| (0..experiment.seeds()).map(move |s| (a, s)))
+        .collect();
+    let mut done: HashMap<(usize, u64), Vec<E::Row>> = HashMap::new();
+    if options.resume {
+        for &(a, seed) in &jobs {
+            if let Some(rows) = finished_rows(&run_file(out, a, &arms[a], seed), &arms[a], seed) {
+                done.insert((a, seed), rows);
+            }
         }
     }
-    let pending: Vec<_> = jobs
+    let pending: Vec<(usize, u64)> = jobs
         .iter()
-        .filter(|(_, _, _, path)| !(options.resume && path.exists()))
+        .copied()
+        .filter(|job| !done.contains_key(job))
         .collect();
-    let interactive = options.progress && std::io::stderr().is_terminal();
-    let bars = MultiProgress::with_draw_target(if interactive {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
+    let (units_per_run, unit) = experiment.units_per_run();
+    observer.plan(&Plan {
+        experiment: experiment.name().to_string(),
+        arms: arms.len(),
+        seeds: experiment.seeds(),
+        pending: pending.len(),
+        kept: done.len(),
+        units_per_run,
+        unit,
     });
-    let style = ProgressStyle::with_template(
-        "{prefix:>22} [{bar:28}] {percent:>3}% {human_pos:>11} samples {per_sec:>14} ETA {eta}",
-    )
-    .expect("a valid template")
-    .progress_chars("=> ");
-    if options.progress && !pending.is_empty() {
-        let skipped = jobs.len() - pending.len();
-        let note = if skipped > 0 {
-            format!(" ({skipped} finished runs kept from before)")
-        } else {
-            String::new()
-        };
-        eprintln!(
-            "{}: {} runs ({} arms x {} seeds), {} samples each{note}",
-            experiment.name,
-            pending.len(),
-            experiment.arms.len(),
-            experiment.seeds,
-            experiment.budget.samples
-        );
-    }
-    let log = Mutex::new(());
-    let failures: Vec<RunError> = pending
+    let shared = experiment.prepare();
+    type Finished<R> = Result<((usize, u64), Vec<R>), RunError>;
+    let finished: Vec<Finished<E::Row>> = pending
         .par_iter()
-        .filter_map(|(_, arm, seed, path)| {
-            let bar = bars.add(ProgressBar::new(experiment.budget.samples));
-            bar.set_style(style.clone());
-            bar.set_prefix(format!("{} s{seed}", arm.name));
+        .map(|&(a, seed)| {
+            let id = RunId {
+                arm_index: a,
+                arm: arms[a].clone(),
+                seed,
+            };
+            observer.run_started(&id);
             let started = Instant::now();
-            let outcome = execute(experiment, arm, *seed, &data, stop, |samples| {
-                bar.set_position(samples.min(experiment.budget.samples))
-            });
-            bar.finish_and_clear();
-            match outcome {
-                Ok(Outcome::Finished(records)) => {
-                    let written = records_csv(&records)
-                        .and_then(|bytes| write_atomic(path, &bytes))
-                        .map_err(io_error(path));
-                    if options.progress && !interactive {
-                        let _guard = log.lock();
-                        let last = records.last();
-                        eprintln!(
-                            "  finished {:<20} seed {seed}: {} samples, test metric {:.4}{} in {:.1} s",
-                            arm.name,
-                            last.map_or(0, |r| r.samples),
-                            last.map_or(f64::NAN, |r| r.test_metric),
-                            if last.is_some_and(|r| r.status != "ok") { " (diverged)" } else { "" },
-                            started.elapsed().as_secs_f64()
-                        );
-                    }
-                    written.err()
-                }
-                Ok(Outcome::Interrupted) => Some(RunError::Interrupted),
-                Err(source) => Some(RunError::Network {
-                    arm: arm.name.clone(),
-                    seed: *seed,
-                    source,
-                }),
-            }
+            let context = RunContext::new(stop, observer, id.clone());
+            let rows = experiment
+                .run(&shared, a, seed, &context)?
+                .ok_or(RunError::Interrupted)?;
+            let path = run_file(out, a, &arms[a], seed);
+            rows_csv(&rows)
+                .and_then(|bytes| write_atomic(&path, &bytes))
+                .map_err(io_error(&path))?;
+            let last = rows.last();
+            observer.run_finished(
+                &id,
+                &RunSummary {
+                    units: last.map_or(0, |r| r.units()),
+                    metric: last.and_then(|r| r.metric()),
+                    diverged: last.is_some_and(|r| r.diverged()),
+                    wall_s: started.elapsed().as_secs_f64(),
+                },
+            );
+            Ok(((a, seed), rows))
         })
         .collect();
-    if let Some(first) = failures.into_iter().next() {
-        return Err(first);
+    for result in finished {
+        let (job, rows) = result?;
+        done.insert(job, rows);
     }
-    let mut records = Vec::new();
-    for (_, _, _, path) in &jobs {
-        records.extend(read_records(path).map_err(io_error(path))?);
-    }
-    Ok(records)
+    let rows: Vec<E::Row> = jobs
+        .iter()
+        .flat_map(|job| done.remove(job).unwrap_or_default())
+        .collect();
+    let report = experiment.report(&rows, out)?;
+    Ok((rows, report))
+}
+
+/// Rebuild the report of a finished experiment from its `runs.csv`.
+pub fn redraw<E: Experiment>(experiment: &E, dir: &Path) -> Result<Report, RunError> {
+    let path = dir.join("runs.csv");
+    let rows: Vec<E::Row> = read_rows(&path).map_err(io_error(&path))?;
+    experiment.report(&rows, dir)
 }

@@ -72,7 +72,11 @@ impl<'n, O: Optimizer> Trainer<'n, O> {
             self.sampler = None;
         }
         let sampler = self.sampler.get_or_insert_with(|| {
-            BatchSampler::new(rows, batch, rng::stream(&[seed, 0x0540_7F1E]))
+            BatchSampler::new(
+                rows,
+                batch,
+                rng::stream(&[seed, rng::Purpose::Shuffle.key()]),
+            )
         });
         data.gather(sampler.next_batch(), &mut self.gathered);
         let loss = self.net.loss_and_gradient(

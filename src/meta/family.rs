@@ -6,6 +6,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use crate::net::{Head, Loss};
+use crate::options::Invalid;
 use crate::rng::Stream;
 use crate::task::{self, Dataset, Labels, SineFamily};
 
@@ -24,46 +25,125 @@ pub enum Phase {
     Test,
 }
 
+/// Sine regression tasks in the protocol of Finn et al. 2017: amplitude U[0.1, 5],
+/// phase U[0, π], x U[−5, 5].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Family {
-    /// Sine regression in the protocol of Finn et al. 2017: amplitude U[0.1, 5], phase
-    /// U[0, π], x U[−5, 5]; `shots` support points and `query` query points per task.
-    Sine { query: usize },
-    /// N-way K-shot digits: `ways` classes drawn from the phase's class pool, labels
-    /// assigned by a random permutation per task, `query` query images per class.
-    Digits {
-        ways: usize,
-        train_classes: Vec<u32>,
-        test_classes: Vec<u32>,
-        query: usize,
-    },
+#[serde(default, deny_unknown_fields)]
+pub struct SineTasks {
+    /// Query points scoring each task.
+    pub query: usize,
+}
+
+impl Default for SineTasks {
+    fn default() -> Self {
+        Self { query: 10 }
+    }
+}
+
+/// N-way K-shot digits: `ways` classes drawn from the phase's class pool, labels
+/// assigned by a random permutation per task, `query` query images per class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DigitsTasks {
+    /// Query images per class scoring each task.
+    pub query: usize,
+    /// Classes per task.
+    pub ways: usize,
+    /// Classes the outer loop may see.
+    pub train_classes: Vec<u32>,
+    /// Held-out classes for evaluation.
+    pub test_classes: Vec<u32>,
+}
+
+impl Default for DigitsTasks {
+    fn default() -> Self {
+        Self {
+            query: 10,
+            ways: 5,
+            train_classes: vec![0, 1, 2, 3, 4],
+            test_classes: vec![5, 6, 7, 8, 9],
+        }
+    }
+}
+
+crate::tagged_enum! {
+    /// A family of few-shot tasks, chosen by its `kind`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum Family: "kind" {
+        /// Sine regression (Finn et al. 2017).
+        Sine(SineTasks) = "sine",
+        /// N-way digits classification.
+        Digits(DigitsTasks) = "digits",
+    }
 }
 
 impl Family {
+    /// Check every key, naming the first bad one.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        match self {
+            Family::Sine(t) => Invalid::unless(t.query >= 1, "query", "must be at least 1"),
+            Family::Digits(t) => {
+                Invalid::unless(t.query >= 1, "query", "must be at least 1")?;
+                for (key, classes) in [
+                    ("train_classes", &t.train_classes),
+                    ("test_classes", &t.test_classes),
+                ] {
+                    let mut sorted = classes.clone();
+                    sorted.sort_unstable();
+                    sorted.dedup();
+                    Invalid::unless(
+                        !classes.is_empty()
+                            && classes.iter().all(|&d| d <= 9)
+                            && sorted.len() == classes.len(),
+                        key,
+                        "must be distinct digits 0..9",
+                    )?;
+                }
+                if let Some(c) = t.test_classes.iter().find(|c| t.train_classes.contains(c)) {
+                    return Err(Invalid {
+                        key: "test_classes",
+                        message: format!(
+                            "class {c} is also a training class; evaluation classes must be held out"
+                        ),
+                    });
+                }
+                let max_ways = t.train_classes.len().min(t.test_classes.len());
+                Invalid::unless(
+                    (2..=max_ways).contains(&t.ways),
+                    "ways",
+                    format!("must be between 2 and the smaller class pool ({max_ways})"),
+                )
+            }
+        }
+    }
+
+    /// Input features of the family's tasks.
     pub fn inputs(&self) -> usize {
         match self {
-            Family::Sine { .. } => 1,
-            Family::Digits { .. } => 64,
+            Family::Sine(_) => 1,
+            Family::Digits(_) => 64,
         }
     }
 
+    /// Outputs of the family's networks.
     pub fn outputs(&self) -> usize {
         match self {
-            Family::Sine { .. } => 1,
-            Family::Digits { ways, .. } => *ways,
+            Family::Sine(_) => 1,
+            Family::Digits(t) => t.ways,
         }
     }
 
+    /// The head and loss the family's labels call for.
     pub fn head_and_loss(&self) -> (Head, Loss) {
         match self {
-            Family::Sine { .. } => (Head::Linear, Loss::Mse),
-            Family::Digits { .. } => (Head::Softmax, Loss::CrossEntropy),
+            Family::Sine(_) => (Head::Linear, Loss::Mse),
+            Family::Digits(_) => (Head::Softmax, Loss::CrossEntropy),
         }
     }
 
     /// Whether the reported metric is accuracy (digits) rather than loss (sine).
     pub fn metric_is_accuracy(&self) -> bool {
-        matches!(self, Family::Digits { .. })
+        matches!(self, Family::Digits(_))
     }
 
     /// Draw a task with `shots` support examples (per class for digits).
@@ -75,7 +155,7 @@ impl Family {
         images: &DigitImages,
     ) -> FewShotTask {
         match self {
-            Family::Sine { query } => {
+            Family::Sine(SineTasks { query }) => {
                 let family = SineFamily::FINN_2017;
                 let (amplitude, phase_shift) = family.sample(rng);
                 let support = family.sample_xs(rng, shots);
@@ -85,12 +165,12 @@ impl Family {
                     query: task::sine_task(amplitude, phase_shift, &held_out),
                 }
             }
-            Family::Digits {
+            Family::Digits(DigitsTasks {
                 ways,
                 train_classes,
                 test_classes,
                 query,
-            } => {
+            }) => {
                 let pool = match phase {
                     Phase::Train => train_classes,
                     Phase::Test => test_classes,
@@ -203,12 +283,12 @@ mod tests {
     #[test]
     fn digits_tasks_use_only_their_phase_classes_with_disjoint_support_and_query() {
         let images = DigitImages::load();
-        let family = Family::Digits {
+        let family = Family::Digits(DigitsTasks {
             ways: 3,
             train_classes: vec![0, 1, 2, 3, 4],
             test_classes: vec![5, 6, 7, 8, 9],
             query: 4,
-        };
+        });
         for seed in 0..20 {
             let task = family.sample(&mut rng::stream(&[seed]), 2, Phase::Test, &images);
             assert_eq!(task.support.len(), 3 * 2);
@@ -228,7 +308,7 @@ mod tests {
 
     #[test]
     fn sine_tasks_share_one_wave_between_support_and_query() {
-        let family = Family::Sine { query: 20 };
+        let family = Family::Sine(SineTasks { query: 20 });
         let task = family.sample(
             &mut rng::stream(&[1]),
             5,

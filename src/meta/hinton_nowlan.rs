@@ -201,6 +201,7 @@ impl HintonNowlanConfig {
 pub struct GenerationRecord {
     /// Learning arm (`true`) or the one-trial control (`false`).
     pub learning: bool,
+    /// The run's seed.
     pub seed: u64,
     /// 0 is the random initial population.
     pub generation: usize,
@@ -335,7 +336,8 @@ fn census(
 }
 
 /// One run: generations 0..=`config.generations` of one seed, with learning or without.
-fn run_one(
+/// Returns [`Interrupted`] if `stop` is raised (checked once per generation).
+pub fn run_one(
     config: &HintonNowlanConfig,
     seed: u64,
     learning: bool,

@@ -7,19 +7,48 @@ use crate::net::{Loss, NetError, Network, Workspace};
 use crate::optim::{Adam, Optimizer};
 use crate::task::Dataset;
 
+/// The optimiser of a lifetime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InnerOptimizer {
+    /// Plain SGD (per-layer rates when plasticity is evolved).
     Sgd,
+    /// Adam with the paper's defaults.
     Adam,
 }
 
 /// `steps` full-batch steps on the support set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct InnerLoop {
+    /// Full-batch gradient steps on the support set.
     pub steps: usize,
+    /// Step size.
     pub lr: f32,
+    /// The optimiser.
     pub optimizer: InnerOptimizer,
+}
+
+impl Default for InnerLoop {
+    fn default() -> Self {
+        Self {
+            steps: 5,
+            lr: 0.01,
+            optimizer: InnerOptimizer::Sgd,
+        }
+    }
+}
+
+impl InnerLoop {
+    /// Check every key, naming the first bad one.
+    pub fn validate(&self) -> Result<(), crate::options::Invalid> {
+        crate::options::Invalid::unless(
+            (1..=1000).contains(&self.steps),
+            "steps",
+            "must be between 1 and 1000",
+        )?;
+        crate::options::Invalid::unless(self.lr > 0.0 && self.lr.is_finite(), "lr", "must be > 0")
+    }
 }
 
 /// Buffers for one adaptation, reused across calls.

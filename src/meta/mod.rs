@@ -7,11 +7,15 @@
 //! Depends on `net`, `optim`, `evolve`, `task`, `stats`, `plot` and `rng`; knows nothing
 //! of experiment files.
 
+mod evaluate;
 pub mod family;
 pub mod hinton_nowlan;
 pub mod inner;
+mod lifetime;
 pub mod outer;
 
-pub use family::{DigitImages, Family, FewShotTask, Phase};
+pub use evaluate::{EvalPoint, evaluate_init};
+pub use family::{DigitImages, DigitsTasks, Family, FewShotTask, Phase, SineTasks};
 pub use inner::{InnerLoop, InnerOptimizer, Scratch, adapt};
-pub use outer::{EvalPoint, Method, Outer, evaluate_init};
+pub use lifetime::LifetimeFitness;
+pub use outer::{EvolutionMethod, FomamlConfig, Method, Outer, PretrainConfig, ReptileConfig};

@@ -243,18 +243,19 @@ fn chart_series(summaries: &[Summary]) -> Vec<Series> {
 /// Write `runs.csv` (every record), `summary.csv` (per arm and generation: IQM and 95%
 /// bootstrap interval over seeds of each allele fraction and of mean fitness),
 /// `summary.md` and `allele_frequencies.svg` into `out_dir`, each atomically. Returns the
-/// paths written.
+/// Markdown summary and the paths written.
 pub fn write_results(
     config: &HintonNowlanConfig,
     records: &[GenerationRecord],
     out_dir: &Path,
-) -> std::io::Result<Vec<PathBuf>> {
+) -> std::io::Result<(String, Vec<PathBuf>)> {
     let summaries = summarise(records);
+    let markdown = summary_md(config, &summaries);
     let mut written = Vec::new();
     let files = [
         ("runs.csv", runs_csv(records)?),
         ("summary.csv", summary_csv(&summaries)?),
-        ("summary.md", summary_md(config, &summaries).into_bytes()),
+        ("summary.md", markdown.clone().into_bytes()),
     ];
     for (name, contents) in files {
         let path = out_dir.join(name);
@@ -277,5 +278,5 @@ pub fn write_results(
     )
     .map_err(std::io::Error::other)?;
     written.push(path);
-    Ok(written)
+    Ok((markdown, written))
 }

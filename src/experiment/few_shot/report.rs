@@ -7,45 +7,48 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::config::FewShotExperiment;
-use super::runner::MetaRecord;
-use crate::experiment::files::write_atomic;
+use super::FewShotExperiment;
+use super::run::MetaRecord;
+use crate::experiment::files::{write_atomic, write_rows};
+use crate::experiment::pipeline::Report;
 use crate::experiment::runner::{RunError, io_error};
 use crate::meta::Method;
 use crate::plot::{self, Band, ChartSpec, LegendCorner, Series};
 use crate::stats::{self, DEFAULT_CONFIDENCE, DEFAULT_REPS};
 
+/// One arm at one (outer samples, shots, inner steps), over seeds: a row of
+/// `summary.csv`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct MetaSummary {
+    /// The arm.
     pub arm: String,
+    /// Outer (slow) training examples consumed.
     pub outer_samples: u64,
+    /// Shots per class of the evaluation tasks.
     pub shots: usize,
+    /// Inner steps taken.
     pub inner_steps: usize,
+    /// Support examples seen in the lifetime.
     pub lifetime_shots: usize,
+    /// Runs.
     pub n: usize,
+    /// IQM of the test metric over runs.
     pub iqm: f64,
+    /// Lower end of the 95% bootstrap interval.
     pub ci_low: f64,
+    /// Upper end of the 95% bootstrap interval.
     pub ci_high: f64,
 }
 
-fn csv_bytes<T: serde::Serialize>(rows: &[T]) -> std::io::Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for r in rows {
-        writer.serialize(r).map_err(std::io::Error::other)?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| std::io::Error::other(e.to_string()))
-}
-
+/// Write `runs.csv`, `summary.csv`, `summary.md` and the plots of `records` into `out`.
 pub fn write(
     experiment: &FewShotExperiment,
     records: &[MetaRecord],
     out: &Path,
-) -> Result<(String, Vec<PathBuf>), RunError> {
+) -> Result<Report, RunError> {
     let mut files = Vec::new();
     let runs = out.join("runs.csv");
-    write_atomic(&runs, &csv_bytes(records).map_err(io_error(&runs))?).map_err(io_error(&runs))?;
+    write_rows(&runs, records).map_err(io_error(&runs))?;
     files.push(runs);
 
     let mut groups: BTreeMap<(usize, u64, usize, usize), Vec<&MetaRecord>> = BTreeMap::new();
@@ -85,8 +88,7 @@ pub fn write(
         })
         .collect();
     let path = out.join("summary.csv");
-    write_atomic(&path, &csv_bytes(&summaries).map_err(io_error(&path))?)
-        .map_err(io_error(&path))?;
+    write_rows(&path, &summaries).map_err(io_error(&path))?;
     files.push(path);
 
     let markdown = markdown(experiment, &summaries);
@@ -94,7 +96,7 @@ pub fn write(
     write_atomic(&path, markdown.as_bytes()).map_err(io_error(&path))?;
     files.push(path);
     files.extend(plots(experiment, &summaries, out)?);
-    Ok((markdown, files))
+    Ok(Report { markdown, files })
 }
 
 fn metric_label(experiment: &FewShotExperiment) -> (&'static str, bool) {
@@ -129,24 +131,19 @@ fn finals<'a>(
 
 fn method_name(method: &Method) -> String {
     match method {
-        Method::Scratch => "scratch".into(),
-        Method::Pretrain { .. } => "joint pre-training".into(),
-        Method::Reptile { .. } => "Reptile".into(),
-        Method::Fomaml { .. } => "first-order MAML".into(),
-        Method::Evolution {
-            strategy,
-            evolve_lr,
-            lamarckian,
-            ..
-        } => format!(
+        Method::Scratch(_) => "scratch".into(),
+        Method::Pretrain(_) => "joint pre-training".into(),
+        Method::Reptile(_) => "Reptile".into(),
+        Method::Fomaml(_) => "first-order MAML".into(),
+        Method::Evolution(e) => format!(
             "{} evolution ({}{})",
-            if *lamarckian {
+            if e.lamarckian {
                 "Lamarckian"
             } else {
                 "Baldwinian"
             },
-            strategy.name(),
-            if *evolve_lr {
+            e.strategy.name(),
+            if e.evolve_lr {
                 ", evolved learning rates"
             } else {
                 ""
@@ -170,8 +167,8 @@ fn markdown(experiment: &FewShotExperiment, summaries: &[MetaSummary]) -> String
          [95% stratified-bootstrap CI].\n",
         experiment.seeds,
         experiment.evaluation.tasks,
-        experiment.inner.optimizer,
-        experiment.inner.lr
+        experiment.inner.lifetime.optimizer,
+        experiment.inner.lifetime.lr
     );
     let shots = &experiment.evaluation.shots;
     let mut header = "| method | outer loop | outer samples |".to_string();
@@ -252,7 +249,7 @@ fn plots(
                 .iter()
                 .filter(|s| s.arm == arm.name && s.shots == headline && s.inner_steps == steps)
                 .collect();
-            let points = if arm.method == Method::Scratch {
+            let points = if matches!(arm.method, Method::Scratch(_)) {
                 rows.first()
                     .map_or(Vec::new(), |r| vec![band(r, min_outer), band(r, max_outer)])
             } else {

@@ -10,47 +10,58 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::config::{Experiment, Learner, Metric};
-use super::files::{records_csv, write_atomic};
+use super::CompareExperiment as Experiment;
 use super::run::Record;
-use super::runner::{RunError, io_error};
+use crate::experiment::files::{write_atomic, write_rows};
+use crate::experiment::pipeline::Report;
+use crate::experiment::runner::{RunError, io_error};
+use crate::options::Tagged;
 use crate::plot::{self, Band, ChartSpec, IntervalRow, LegendCorner, Series};
 use crate::stats::{self, DEFAULT_CONFIDENCE, DEFAULT_REPS, Direction};
+use crate::task::Metric;
 
-/// One arm at one checkpoint, over seeds.
+/// One arm at one checkpoint, over seeds: a row of `summary.csv`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CheckpointSummary {
+    /// The arm.
     pub arm: String,
+    /// Training examples consumed.
     pub samples: u64,
+    /// Runs at this checkpoint.
     pub n: usize,
+    /// IQM of the test metric over runs.
     pub iqm: f64,
+    /// Mean of the test metric over runs.
     pub mean: f64,
+    /// Lower end of the 95% bootstrap interval of the IQM.
     pub ci_low: f64,
+    /// Upper end of the 95% bootstrap interval of the IQM.
     pub ci_high: f64,
+    /// IQM of the wall-clock seconds.
     pub wall_s_iqm: f64,
+    /// IQM of the genome length.
     pub genes_iqm: f64,
 }
 
-/// Samples to reach the target, per arm.
+/// Samples to reach the target, per arm: a row of `samples_to_target.csv`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TargetSummary {
+    /// The arm.
     pub arm: String,
+    /// The target test metric.
     pub target: f64,
+    /// Runs.
     pub n: usize,
+    /// Runs that reached the target.
     pub reached: usize,
+    /// Runs that did not (counted as +∞).
     pub censored: usize,
+    /// IQM of the samples to target over runs.
     pub iqm: f64,
+    /// Lower end of the 95% bootstrap interval.
     pub ci_low: f64,
+    /// Upper end of the 95% bootstrap interval.
     pub ci_high: f64,
-}
-
-/// The aggregates, also returned to the caller for printing.
-#[derive(Debug, Clone)]
-pub struct Report {
-    pub checkpoints: Vec<CheckpointSummary>,
-    pub targets: Vec<TargetSummary>,
-    pub markdown: String,
-    pub files: Vec<PathBuf>,
 }
 
 fn interval(values: &[f64], seed: u64) -> stats::Interval {
@@ -64,16 +75,7 @@ fn interval(values: &[f64], seed: u64) -> stats::Interval {
 }
 
 fn write_csv<T: serde::Serialize>(path: &Path, rows: &[T]) -> Result<(), RunError> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        writer
-            .serialize(row)
-            .map_err(|e| io_error(path)(std::io::Error::other(e)))?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| io_error(path)(std::io::Error::other(e.to_string())))?;
-    write_atomic(path, &bytes).map_err(io_error(path))
+    write_rows(path, rows).map_err(io_error(path))
 }
 
 /// Records of arm `name`, grouped by seed, in seed order.
@@ -88,14 +90,14 @@ fn runs_of<'a>(records: &'a [Record], name: &str) -> BTreeMap<u64, Vec<&'a Recor
 /// Write every aggregate of `records` into `out`.
 pub fn write(experiment: &Experiment, records: &[Record], out: &Path) -> Result<Report, RunError> {
     let metric = experiment.task.metric();
+    std::fs::create_dir_all(out).map_err(io_error(out))?;
     let direction = if metric.higher_is_better() {
         Direction::HigherIsBetter
     } else {
         Direction::LowerIsBetter
     };
     let runs_path = out.join("runs.csv");
-    let bytes = records_csv(records).map_err(io_error(&runs_path))?;
-    write_atomic(&runs_path, &bytes).map_err(io_error(&runs_path))?;
+    write_csv(&runs_path, records)?;
 
     let mut checkpoints = Vec::new();
     let mut targets = Vec::new();
@@ -174,12 +176,7 @@ pub fn write(experiment: &Experiment, records: &[Record], out: &Path) -> Result<
     write_atomic(&md_path, markdown.as_bytes()).map_err(io_error(&md_path))?;
     files.push(md_path);
     files.extend(plots(experiment, metric, &checkpoints, &targets, out)?);
-    Ok(Report {
-        checkpoints,
-        targets,
-        markdown,
-        files,
-    })
+    Ok(Report { markdown, files })
 }
 
 fn number(x: f64) -> String {
@@ -207,7 +204,7 @@ fn markdown(
         md,
         "Task `{}`, {} seeds per arm, budget {} training examples per run. \
          IQM over seeds with 95% stratified-bootstrap CI.\n",
-        experiment.task.kind.name(),
+        experiment.task.label(),
         experiment.seeds,
         plot::compact_number(experiment.budget.samples as f64)
     );
@@ -223,15 +220,7 @@ fn markdown(
     let sep = if targets.is_empty() { "" } else { "---|---|" };
     let _ = writeln!(md, "|---|---|---|{sep}---|");
     for (i, arm) in experiment.arms.iter().enumerate() {
-        let learner = match &arm.learner {
-            Learner::Gradient { optimizer, .. } => {
-                format!("gradient ({optimizer:?})").to_lowercase()
-            }
-            Learner::Evolution { strategy, .. } => {
-                let name = strategy.name();
-                format!("evolution ({name})")
-            }
-        };
+        let learner = arm.learner_label();
         let (ci, n, diverged, wall) = &finals[i];
         let diverged = if *diverged > 0 {
             format!(" ({diverged}/{n} diverged)")

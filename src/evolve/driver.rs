@@ -1,0 +1,191 @@
+//! The one evolution loop: ask → evaluate → tell, for every caller.
+//!
+//! A [`Driver`] owns any [`Strategy`] (built in or the user's own) and any [`Fitness`]
+//! (the user's own, or the crate's network-on-a-batch and meta-learning fitnesses). The
+//! fitness reports what each evaluation consumed on both sample axes ([`Consumed`]):
+//! examples are charged where they are consumed, never predicted. The driver adds the
+//! charge to the generation's report and keeps running totals.
+//!
+//! ```
+//! use baldwin::evolve::{Driver, FnFitness, OpenAiEs, OpenAiEsConfig, Strategy, functions};
+//! let config = OpenAiEsConfig { population: 32, sigma: 0.1, lr: 0.05, ..Default::default() };
+//! let es = OpenAiEs::new(config, vec![1.0; 5], 7).unwrap();
+//! let mut driver = Driver::new(es, FnFitness::new(functions::sphere));
+//! for _ in 0..300 {
+//!     driver.step().unwrap();
+//! }
+//! assert!(functions::sphere(driver.strategy().center().genes) < 1e-2);
+//! assert_eq!(driver.totals().evaluations, 300 * 32);
+//! ```
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::{EvolveError, Generation, Population, Strategy};
+
+/// What scoring a population consumed, on the two sample axes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consumed {
+    /// Distinct examples taken from the world (the data set or task distribution). A
+    /// population that scores one shared batch of B has drawn B.
+    pub examples_drawn: u64,
+    /// Forward passes over examples: P members × B examples for that generation.
+    pub example_evaluations: u64,
+}
+
+impl std::ops::AddAssign for Consumed {
+    fn add_assign(&mut self, other: Self) {
+        self.examples_drawn += other.examples_drawn;
+        self.example_evaluations += other.example_evaluations;
+    }
+}
+
+/// A fitness function over a whole population (lower is better).
+///
+/// Implementations decide how to parallelise (the crate's own use rayon across members,
+/// each member's score depending only on its genome and the generation, so results do
+/// not depend on the thread count) and report what they consumed.
+pub trait Fitness {
+    /// The error an evaluation can fail with.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Score every member of `population` into `fitness` (one value per member; NaN or
+    /// ±inf for a member that diverged) and report the examples consumed.
+    fn evaluate(
+        &mut self,
+        generation: u64,
+        population: &Population,
+        fitness: &mut [f32],
+    ) -> Result<Consumed, Self::Error>;
+
+    /// Lamarckian inheritance: after [`evaluate`](Self::evaluate), write what members
+    /// learned in their lifetime back into their genomes. Called only for strategies that
+    /// keep their members between generations (a GA); does nothing by default.
+    fn write_back(&mut self, _population: &mut Population) {}
+}
+
+/// Why a generation could not be completed.
+#[derive(Debug, Error)]
+pub enum DriverError<E: std::error::Error + 'static> {
+    /// The fitness function failed.
+    #[error("fitness: {0}")]
+    Fitness(#[source] E),
+    /// The strategy refused the fitness values.
+    #[error("strategy: {0}")]
+    Strategy(#[from] EvolveError),
+}
+
+/// Everything a driver has consumed so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Generations completed.
+    pub generations: u64,
+    /// Fitness evaluations (members scored).
+    pub evaluations: u64,
+    /// Examples consumed, on both axes.
+    pub consumed: Consumed,
+}
+
+/// Runs a [`Strategy`] against a [`Fitness`], one generation per [`step`](Self::step).
+#[derive(Debug)]
+pub struct Driver<S, F> {
+    strategy: S,
+    fitness: F,
+    scores: Vec<f32>,
+    totals: Totals,
+}
+
+impl<S: Strategy, F: Fitness> Driver<S, F> {
+    /// A driver at generation 0 with nothing consumed.
+    pub fn new(strategy: S, fitness: F) -> Self {
+        Self {
+            strategy,
+            fitness,
+            scores: Vec::new(),
+            totals: Totals::default(),
+        }
+    }
+
+    /// One generation: ask, evaluate, (write back), tell. The report carries the
+    /// generation's charge on both sample axes.
+    pub fn step(&mut self) -> Result<Generation, DriverError<F::Error>> {
+        let generation = self.strategy.generation();
+        let population = self.strategy.ask();
+        self.scores.resize(population.len(), 0.0);
+        let consumed = self
+            .fitness
+            .evaluate(generation, population, &mut self.scores)
+            .map_err(DriverError::Fitness)?;
+        if let Some(members) = self.strategy.population_mut() {
+            self.fitness.write_back(members);
+        }
+        let mut report = self.strategy.tell(&self.scores)?;
+        report.examples_drawn = consumed.examples_drawn;
+        report.example_evaluations = consumed.example_evaluations;
+        self.totals.generations += 1;
+        self.totals.evaluations += report.evaluations;
+        self.totals.consumed += consumed;
+        Ok(report)
+    }
+
+    /// The fitness values of the last generation, one per member.
+    pub fn last_fitness(&self) -> &[f32] {
+        &self.scores
+    }
+
+    /// What the driver has consumed so far.
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// The strategy, e.g. for its [`center`](Strategy::center).
+    pub fn strategy(&self) -> &S {
+        &self.strategy
+    }
+
+    /// The strategy, mutably.
+    pub fn strategy_mut(&mut self) -> &mut S {
+        &mut self.strategy
+    }
+
+    /// The fitness function.
+    pub fn fitness(&self) -> &F {
+        &self.fitness
+    }
+
+    /// The fitness function, mutably (e.g. to change its data between generations).
+    pub fn fitness_mut(&mut self) -> &mut F {
+        &mut self.fitness
+    }
+
+    /// The strategy and the fitness back.
+    pub fn into_parts(self) -> (S, F) {
+        (self.strategy, self.fitness)
+    }
+}
+
+/// A plain objective on genomes (a test function, a simulator score) as a [`Fitness`]:
+/// members are scored in parallel; no examples are charged.
+#[derive(Debug, Clone)]
+pub struct FnFitness<F>(F);
+
+impl<F: Fn(&[f32]) -> f32 + Sync> FnFitness<F> {
+    /// Wrap `objective`.
+    pub fn new(objective: F) -> Self {
+        Self(objective)
+    }
+}
+
+impl<F: Fn(&[f32]) -> f32 + Sync> Fitness for FnFitness<F> {
+    type Error = std::convert::Infallible;
+
+    fn evaluate(
+        &mut self,
+        _generation: u64,
+        population: &Population,
+        fitness: &mut [f32],
+    ) -> Result<Consumed, Self::Error> {
+        super::evaluate::evaluate_fn(population, &self.0, fitness);
+        Ok(Consumed::default())
+    }
+}

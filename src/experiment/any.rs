@@ -1,0 +1,112 @@
+//! One experiment file, three kinds, chosen by the top-level `kind` key — the closed set
+//! an experiment file can name. Each kind implements [`Experiment`]; everything here
+//! dispatches to the one runner.
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use super::compare::CompareExperiment;
+use super::few_shot::FewShotExperiment;
+use super::hinton_nowlan::HintonNowlanExperiment;
+use super::pipeline::{Experiment, Report};
+use super::progress::Observer;
+use super::runner::{self, RunError, RunOptions};
+
+crate::tagged_enum! {
+    /// A validated experiment of any kind.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum AnyExperiment: "kind" {
+        /// Learners against each other on one task.
+        Compare(CompareExperiment) = "compare",
+        /// Outer loops against each other, measured after fast adaptation.
+        FewShot(FewShotExperiment) = "few_shot",
+        /// The original Baldwin-effect model.
+        HintonNowlan(HintonNowlanExperiment) = "hinton_nowlan",
+    }
+}
+
+impl AnyExperiment {
+    /// Names the results folder.
+    pub fn name(&self) -> &str {
+        match self {
+            AnyExperiment::Compare(e) => &e.name,
+            AnyExperiment::FewShot(e) => &e.name,
+            AnyExperiment::HintonNowlan(e) => &e.name,
+        }
+    }
+
+    /// Override the number of seeds (`--seeds`).
+    pub fn set_seeds(&mut self, seeds: u64) {
+        match self {
+            AnyExperiment::Compare(e) => e.seeds = seeds,
+            AnyExperiment::FewShot(e) => e.seeds = seeds,
+            AnyExperiment::HintonNowlan(e) => e.hinton_nowlan.seeds = seeds,
+        }
+    }
+
+    /// One line for `baldwin validate`.
+    pub fn describe(&self) -> String {
+        match self {
+            AnyExperiment::Compare(e) => format!(
+                "{} arms x {} seeds, {} samples per run",
+                e.arms.len(),
+                e.seeds,
+                e.budget.samples
+            ),
+            AnyExperiment::FewShot(e) => format!(
+                "few-shot, {} methods x {} seeds, {} outer samples per run",
+                e.arms.len(),
+                e.seeds,
+                e.budget.outer_samples
+            ),
+            AnyExperiment::HintonNowlan(e) => format!(
+                "Hinton & Nowlan, {} generations x {} seeds",
+                e.hinton_nowlan.generations, e.hinton_nowlan.seeds
+            ),
+        }
+    }
+
+    /// The experiment as a file, every default written out: it parses back to the same
+    /// experiment and resolves to the same text. Saved as `config.toml` and compared by
+    /// `--resume`.
+    pub fn resolved(&self) -> String {
+        format!(
+            "# Resolved by baldwin {}: every key explicit, defaults filled in.\n{}",
+            env!("CARGO_PKG_VERSION"),
+            toml::to_string(self).expect("experiments serialise to TOML")
+        )
+    }
+
+    /// Run every (arm, seed) into `options.out` and write the report.
+    pub fn run(
+        &self,
+        options: &RunOptions,
+        observer: &dyn Observer,
+        stop: &AtomicBool,
+    ) -> Result<Report, RunError> {
+        let resolved = self.resolved();
+        fn go<E: Experiment>(
+            e: &E,
+            resolved: &str,
+            options: &RunOptions,
+            observer: &dyn Observer,
+            stop: &AtomicBool,
+        ) -> Result<Report, RunError> {
+            runner::run(e, resolved, options, observer, stop).map(|(_, report)| report)
+        }
+        match self {
+            AnyExperiment::Compare(e) => go(e, &resolved, options, observer, stop),
+            AnyExperiment::FewShot(e) => go(e, &resolved, options, observer, stop),
+            AnyExperiment::HintonNowlan(e) => go(e, &resolved, options, observer, stop),
+        }
+    }
+
+    /// Rebuild the report of a finished experiment in `dir` from its `runs.csv`.
+    pub fn redraw(&self, dir: &Path) -> Result<Report, RunError> {
+        match self {
+            AnyExperiment::Compare(e) => runner::redraw(e, dir),
+            AnyExperiment::FewShot(e) => runner::redraw(e, dir),
+            AnyExperiment::HintonNowlan(e) => runner::redraw(e, dir),
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! One run: one arm of a compare experiment with one seed, from initialisation to the
+//! sample budget, evaluated at log-spaced checkpoints.
+//!
+//! Seeds: the initial network of seed `s` comes from stream `[s, Init]`, the same for
+//! every arm (a paired design: arms start from the same weights where their genomes
+//! have the same shape); the learner's own randomness (mini-batch order, mutations)
+//! comes from streams keyed by `[s, name_key(arm name)]`, so renaming or reordering other
+//! arms never changes a run.
+
+use serde::{Deserialize, Serialize};
+
+use super::fitness::BatchFitness;
+use super::{Arm, CompareExperiment, LearnerConfig};
+use crate::evolve::{AnyStrategy, Driver, DriverError, Ga, Strategy, StrategyConfig};
+use crate::experiment::pipeline::{Row, RunContext};
+use crate::learn::{Trainer, evaluate as evaluate_params};
+use crate::net::{NetError, Network, Params, Workspace};
+use crate::optim::AnyOptimizer;
+use crate::rng::{self, Purpose};
+use crate::task::{BatchSampler, Metric, Split};
+
+/// One logged point of one run: a row of `runs.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// The experiment's name.
+    pub experiment: String,
+    /// The arm.
+    pub arm: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// Training examples consumed so far (example evaluations).
+    pub samples: u64,
+    /// Fitness evaluations (evolution) or gradient steps (backprop) so far.
+    pub evaluations: u64,
+    /// Seconds since the run started.
+    pub wall_s: f64,
+    /// Loss of the current network on the whole training set (not charged).
+    pub train_loss: f64,
+    /// Loss on the test set.
+    pub test_loss: f64,
+    /// Test accuracy, or test loss for regression tasks.
+    pub test_metric: f64,
+    /// Genome length of the current network.
+    pub genes: usize,
+    /// `ok`, or `diverged` (non-finite loss or genes; the run stopped there).
+    pub status: String,
+}
+
+impl Row for Record {
+    fn arm(&self) -> &str {
+        &self.arm
+    }
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+    fn metric(&self) -> Option<f64> {
+        Some(self.test_metric)
+    }
+    fn units(&self) -> u64 {
+        self.samples
+    }
+    fn diverged(&self) -> bool {
+        self.status != "ok"
+    }
+}
+
+/// Sample counts at which to evaluate: `count` points evenly spaced on a log scale
+/// between one step's samples and the budget, rounded up to whole steps, deduplicated.
+pub fn checkpoints(budget: u64, count: usize, per_step: u64) -> Vec<u64> {
+    let per_step = per_step.max(1);
+    let first = per_step.min(budget) as f64;
+    let ratio = budget as f64 / first;
+    let mut points: Vec<u64> = (0..count)
+        .map(|k| {
+            let x = first * ratio.powf(k as f64 / (count - 1).max(1) as f64);
+            (x / per_step as f64).ceil() as u64 * per_step
+        })
+        .collect();
+    points.dedup();
+    points
+}
+
+/// A learner in progress.
+enum State<'n> {
+    Gradient {
+        trainer: Box<Trainer<'n, AnyOptimizer>>,
+        params: Params,
+    },
+    Evolution(Box<Driver<AnyStrategy, BatchFitness<'n>>>),
+}
+
+/// Build the learner of `arm` for `seed`.
+fn start<'n>(
+    experiment: &CompareExperiment,
+    arm: &Arm,
+    net: &'n Network,
+    data: &'n Split,
+    seed: u64,
+) -> State<'n> {
+    let key = rng::name_key(&arm.name);
+    let init = net.init(&mut rng::stream(&[seed, Purpose::Init.key()]));
+    let learner_seed = rng::derive_seed(&[seed, key]);
+    let (_, loss) = experiment.task.head_and_loss();
+    match &arm.learner {
+        LearnerConfig::Gradient(g) => {
+            let trainer = Trainer::new(net, loss, g.optimizer.build(), g.batch, learner_seed)
+                .expect("validated: batch ≥ 1");
+            State::Gradient {
+                trainer: Box::new(trainer),
+                params: init,
+            }
+        }
+        LearnerConfig::Evolution(e) => {
+            let strategy = match &e.strategy {
+                // A GA's members each carry the network, so that segmentation
+                // operators can change their tying.
+                StrategyConfig::Ga(c) => AnyStrategy::Ga(
+                    Ga::for_network(c.clone(), net, learner_seed).expect("validated"),
+                ),
+                other => other
+                    .build(init.genes, None, learner_seed)
+                    .expect("validated"),
+            };
+            let sampler = BatchSampler::new(
+                data.train.len(),
+                e.batch,
+                rng::stream(&[seed, key, Purpose::Batches.key()]),
+            );
+            let fitness = BatchFitness::new(net, &data.train, loss, sampler);
+            State::Evolution(Box::new(Driver::new(strategy, fitness)))
+        }
+    }
+}
+
+impl State<'_> {
+    /// One gradient step or one generation. Returns false if the step diverged.
+    fn advance(&mut self, data: &Split) -> Result<bool, NetError> {
+        match self {
+            State::Gradient { trainer, params } => {
+                let value = trainer.step(params, &data.train)?;
+                Ok(value.is_finite())
+            }
+            State::Evolution(driver) => {
+                driver.step().map_err(|e| match e {
+                    DriverError::Fitness(e) => e,
+                    DriverError::Strategy(e) => unreachable!("one value per member: {e}"),
+                })?;
+                Ok(driver
+                    .strategy()
+                    .center()
+                    .genes
+                    .iter()
+                    .all(|g| g.is_finite()))
+            }
+        }
+    }
+
+    /// (examples consumed, evaluations) so far.
+    fn consumed(&self) -> (u64, u64) {
+        match self {
+            State::Gradient { trainer, .. } => (trainer.samples_used(), trainer.steps()),
+            State::Evolution(driver) => {
+                let totals = driver.totals();
+                (totals.consumed.example_evaluations, totals.evaluations)
+            }
+        }
+    }
+
+    /// The network and genome that represent the learner now.
+    fn current<'a>(&'a self, net: &'a Network) -> (&'a Network, &'a [f32]) {
+        match self {
+            State::Gradient { params, .. } => (net, &params.genes),
+            State::Evolution(driver) => {
+                let c = driver.strategy().center();
+                (c.body.unwrap_or(net), c.genes)
+            }
+        }
+    }
+}
+
+/// Run `arm` with `seed` to the budget; `None` if stopped.
+pub fn execute(
+    experiment: &CompareExperiment,
+    arm: &Arm,
+    seed: u64,
+    data: &Split,
+    context: &RunContext,
+) -> Result<Option<Vec<Record>>, NetError> {
+    let net = experiment.network_for(arm, data);
+    let (_, loss) = experiment.task.head_and_loss();
+    let metric = experiment.task.metric();
+    let per_step = match &arm.learner {
+        LearnerConfig::Gradient(g) => g.batch,
+        LearnerConfig::Evolution(e) => e.batch * e.strategy.population().unwrap_or(0),
+    };
+    let schedule = checkpoints(
+        experiment.budget.samples,
+        experiment.budget.checkpoints,
+        per_step.max(1) as u64,
+    );
+    let mut state = start(experiment, arm, &net, data, seed);
+    let mut ws = Workspace::new();
+    let started = std::time::Instant::now();
+    let mut records = Vec::new();
+    let mut next = 0;
+    while next < schedule.len() {
+        if context.stopped() {
+            return Ok(None);
+        }
+        let healthy = state.advance(data)?;
+        let (samples, evaluations) = state.consumed();
+        context.progress(samples);
+        if samples < schedule[next] && healthy {
+            continue;
+        }
+        while next < schedule.len() && schedule[next] <= samples {
+            next += 1;
+        }
+        let (current_net, genes) = state.current(&net);
+        let params = Params::new(genes.to_vec());
+        let train = evaluate_params(current_net, &params, &data.train, loss, &mut ws)?;
+        let test = evaluate_params(current_net, &params, &data.test, loss, &mut ws)?;
+        let diverged = !healthy || !train.loss.is_finite() || !test.loss.is_finite();
+        records.push(Record {
+            experiment: experiment.name.clone(),
+            arm: arm.name.clone(),
+            seed,
+            samples,
+            evaluations,
+            wall_s: started.elapsed().as_secs_f64(),
+            train_loss: train.loss as f64,
+            test_loss: test.loss as f64,
+            test_metric: match metric {
+                Metric::Accuracy => test.accuracy as f64,
+                Metric::Loss => test.loss as f64,
+            },
+            genes: genes.len(),
+            status: if diverged { "diverged" } else { "ok" }.into(),
+        });
+        if diverged {
+            break;
+        }
+    }
+    Ok(Some(records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkpoints_are_log_spaced_whole_steps_up_to_the_budget() {
+        let c = checkpoints(1_000_000, 7, 100);
+        assert_eq!(c.first(), Some(&100));
+        assert_eq!(c.last(), Some(&1_000_000));
+        assert!(c.iter().all(|s| s % 100 == 0));
+        // 100 · 10^(k·4/6): 100, 464→500, 2154→2200, 10000, ...
+        assert_eq!(&c[..4], &[100, 500, 2200, 10_000]);
+        // Many checkpoints on few steps collapse to distinct whole steps.
+        assert_eq!(checkpoints(300, 40, 100), vec![100, 200, 300]);
+    }
+}

@@ -1,0 +1,210 @@
+//! Few-shot experiments (`kind = "few_shot"`): outer (slow) loops against each other and
+//! against scratch, measured by post-adaptation performance on held-out tasks.
+//!
+//! The types here are the file's tables, each with its defaults in one declaration.
+
+pub(in crate::experiment) mod parse;
+pub mod report;
+pub mod run;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::pipeline::{Experiment, Report, RunContext};
+use super::runner::RunError;
+use crate::meta::{DigitImages, Family, InnerLoop, InnerOptimizer, Method};
+use crate::net::{Activation, Architecture, NetError, Network};
+
+pub use run::MetaRecord;
+
+/// The `[network]` table of a few-shot experiment (dense; inputs and outputs from the
+/// family).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LayersSpec {
+    /// Hidden layer sizes.
+    pub hidden: Vec<usize>,
+    /// Activation of every hidden layer.
+    pub activation: Activation,
+}
+
+impl Default for LayersSpec {
+    fn default() -> Self {
+        Self {
+            hidden: vec![32],
+            activation: Activation::Tanh,
+        }
+    }
+}
+
+/// The `[inner]` table: the lifetime (fast) learner during outer training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InnerSpec {
+    /// K support examples (per class) of each training task.
+    pub shots: usize,
+    /// The inner loop's steps, rate and optimiser.
+    #[serde(flatten)]
+    pub lifetime: InnerLoop,
+}
+
+/// How an initialisation is scored: adapt on `tasks` fixed held-out tasks with each
+/// number of `shots`, for `steps` inner steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evaluation {
+    /// K of the held-out evaluation tasks (default: the training shots).
+    pub shots: Vec<usize>,
+    /// Inner steps at evaluation (the adaptation curve).
+    #[serde(default = "ten")]
+    pub steps: usize,
+    /// Fixed evaluation tasks, the same for every method and seed.
+    #[serde(default = "hundred")]
+    pub tasks: usize,
+}
+
+fn ten() -> usize {
+    10
+}
+
+fn hundred() -> usize {
+    100
+}
+
+fn twelve() -> usize {
+    12
+}
+
+/// The `[budget]` table of a few-shot experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OuterBudget {
+    /// Examples each outer loop may consume (inner steps included).
+    pub outer_samples: u64,
+    /// Evaluation points: 0, then log-spaced up to the budget.
+    #[serde(default = "twelve")]
+    pub checkpoints: usize,
+}
+
+/// One `[[arm]]`: an outer loop and its lifetime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetaArm {
+    /// Unique label.
+    pub name: String,
+    /// Inner steps of this arm's lifetimes (default: `[inner] steps`).
+    pub inner_steps: usize,
+    /// Inner learning rate (default: `[inner] lr`).
+    pub inner_lr: f32,
+    /// Inner optimiser (default: `[inner] optimizer`).
+    pub inner_optimizer: InnerOptimizer,
+    /// The outer loop and its keys.
+    #[serde(flatten)]
+    pub method: Method,
+}
+
+impl MetaArm {
+    /// This arm's lifetime learner during outer training.
+    pub fn inner(&self) -> InnerLoop {
+        InnerLoop {
+            steps: self.inner_steps,
+            lr: self.inner_lr,
+            optimizer: self.inner_optimizer,
+        }
+    }
+}
+
+/// A validated few-shot experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FewShotExperiment {
+    /// Names the results folder.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Runs per method, seeds `0..seeds`.
+    pub seeds: u64,
+    /// The task family.
+    pub family: Family,
+    /// The network.
+    pub network: LayersSpec,
+    /// The lifetime during outer training.
+    pub inner: InnerSpec,
+    /// How initialisations are scored.
+    pub evaluation: Evaluation,
+    /// The outer-sample budget.
+    pub budget: OuterBudget,
+    /// The outer loops compared.
+    #[serde(rename = "arm")]
+    pub arms: Vec<MetaArm>,
+}
+
+impl FewShotExperiment {
+    /// The network every method shapes.
+    pub fn network(&self) -> Result<Network, NetError> {
+        let (head, _) = self.family.head_and_loss();
+        let mut sizes = vec![self.family.inputs()];
+        sizes.extend_from_slice(&self.network.hidden);
+        sizes.push(self.family.outputs());
+        Ok(Network::dense(Architecture::uniform(
+            &sizes,
+            self.network.activation,
+            head,
+        )?))
+    }
+
+    /// The shots at which the slow–fast trade-off is reported: the training shots if
+    /// they are evaluated, else the first evaluated number.
+    pub fn headline_shots(&self) -> usize {
+        if self.evaluation.shots.contains(&self.inner.shots) {
+            self.inner.shots
+        } else {
+            self.evaluation.shots[0]
+        }
+    }
+}
+
+impl Experiment for FewShotExperiment {
+    type Row = MetaRecord;
+    type Shared = DigitImages;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn arm_names(&self) -> Vec<String> {
+        self.arms.iter().map(|a| a.name.clone()).collect()
+    }
+
+    fn seeds(&self) -> u64 {
+        self.seeds
+    }
+
+    fn units_per_run(&self) -> (u64, &'static str) {
+        (self.budget.outer_samples, "outer samples")
+    }
+
+    fn prepare(&self) -> DigitImages {
+        match self.family {
+            Family::Digits(_) => DigitImages::load(),
+            Family::Sine(_) => DigitImages::default(),
+        }
+    }
+
+    fn run(
+        &self,
+        images: &DigitImages,
+        arm: usize,
+        seed: u64,
+        context: &RunContext,
+    ) -> Result<Option<Vec<MetaRecord>>, RunError> {
+        let arm = &self.arms[arm];
+        run::execute(self, arm, seed, images, context).map_err(|source| RunError::Network {
+            arm: arm.name.clone(),
+            seed,
+            source,
+        })
+    }
+
+    fn report(&self, rows: &[MetaRecord], out: &Path) -> Result<Report, RunError> {
+        report::write(self, rows, out)
+    }
+}

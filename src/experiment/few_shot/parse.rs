@@ -1,0 +1,234 @@
+//! A few-shot experiment file → [`FewShotExperiment`], checked once, with errors at the
+//! offending key.
+
+use super::{Evaluation, FewShotExperiment, InnerSpec, LayersSpec, MetaArm, OuterBudget};
+use crate::evolve::StrategyConfig;
+use crate::experiment::compare::parse::evolution_strategy;
+use crate::experiment::config::table::Table;
+use crate::experiment::config::{Header, unique_names};
+use crate::experiment::error::ConfigError;
+use crate::meta::{DigitImages, EvolutionMethod, Family, InnerLoop, InnerOptimizer, Method};
+use crate::options::{Invalid, Tagged};
+
+const TOP: &[&str] = &[
+    "kind",
+    "name",
+    "description",
+    "seeds",
+    "family",
+    "network",
+    "inner",
+    "evaluation",
+    "budget",
+    "arm",
+];
+
+/// Keys every few-shot arm has, whatever its method.
+const ARM: &[&str] = &["name", "inner_steps", "inner_lr", "inner_optimizer"];
+/// Keys of an evolution method besides its strategy's.
+const EVOLUTION: &[&str] = &["tasks", "evolve_lr", "lamarckian"];
+
+/// Parse and validate a few-shot experiment from the document's root table.
+pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, ConfigError> {
+    root.only(TOP)?;
+    let header = Header::read(root)?;
+    let required = |key: &str, what: &str| {
+        root.table(key, what)?
+            .ok_or_else(|| root.error(key, format!("a few-shot experiment needs a {what} table")))
+    };
+    let family_table = required("family", "[family]")?;
+    let family: Family = family_table.variant(&[], None)?;
+    family.validate().map_err(|e| family_table.invalid(e))?;
+
+    let network: LayersSpec = match root.table("network", "[network]")? {
+        Some(t) => {
+            let network: LayersSpec = t.rest(&[])?;
+            if network.hidden.contains(&0) {
+                return Err(t.error("hidden", "every hidden layer needs at least one unit"));
+            }
+            network
+        }
+        None => LayersSpec::default(),
+    };
+
+    let inner_table = required("inner", "[inner]")?;
+    let shots: usize = inner_table.require("shots")?;
+    if shots == 0 {
+        return Err(inner_table.error("shots", "must be at least 1"));
+    }
+    let lifetime: InnerLoop = inner_table.rest(&["shots"])?;
+    lifetime.validate().map_err(|e| inner_table.invalid(e))?;
+    let inner = InnerSpec { shots, lifetime };
+
+    let evaluation = match root.table("evaluation", "[evaluation]")? {
+        Some(t) => {
+            let shots_given = t.has("shots");
+            let mut evaluation = t.rest::<EvaluationKeys>(&["shots"])?.into_evaluation();
+            evaluation.shots = t.get::<Vec<usize>>("shots")?.unwrap_or(vec![shots]);
+            if shots_given && (evaluation.shots.is_empty() || evaluation.shots.contains(&0)) {
+                return Err(t.error("shots", "must be a non-empty list of positive numbers"));
+            }
+            let check = Invalid::unless(
+                (1..=1000).contains(&evaluation.steps),
+                "steps",
+                "must be between 1 and 1000",
+            )
+            .and(Invalid::unless(
+                evaluation.tasks >= 1,
+                "tasks",
+                "must be at least 1",
+            ));
+            check.map_err(|e| t.invalid(e))?;
+            evaluation
+        }
+        None => Evaluation {
+            shots: vec![shots],
+            steps: 10,
+            tasks: 100,
+        },
+    };
+    if let Family::Digits(digits) = &family {
+        let images = DigitImages::load();
+        let largest = shots.max(evaluation.shots.iter().copied().max().unwrap_or(shots));
+        let fewest = images
+            .smallest_class(&digits.train_classes)
+            .min(images.smallest_class(&digits.test_classes));
+        if largest + digits.query > fewest {
+            return Err(inner_table.error(
+                "shots",
+                format!("shots + query per class must fit in the smallest class ({fewest} images)"),
+            ));
+        }
+    }
+
+    let budget_table = required("budget", "[budget]")?;
+    let budget: OuterBudget = budget_table.rest(&[])?;
+    Invalid::unless(
+        budget.outer_samples >= 1,
+        "outer_samples",
+        "must be at least 1",
+    )
+    .and(Invalid::unless(
+        (2..=1000).contains(&budget.checkpoints),
+        "checkpoints",
+        "must be between 2 and 1000",
+    ))
+    .map_err(|e| budget_table.invalid(e))?;
+
+    let arm_tables = root.tables("arm", "arms")?;
+    if arm_tables.is_empty() {
+        let at = budget_table.span().start;
+        return Err(root.source.general(
+            Some(at..at),
+            "the experiment has no [[arm]] tables; add at least one method to compare",
+        ));
+    }
+    unique_names(&arm_tables)?;
+    let mut experiment = FewShotExperiment {
+        name: header.name,
+        description: header.description,
+        seeds: header.seeds,
+        family,
+        network,
+        inner,
+        evaluation,
+        budget,
+        arms: Vec::new(),
+    };
+    let net = experiment
+        .network()
+        .map_err(|e| root.error("network", e.to_string()))?;
+    let layers = net.architecture().layers();
+    for table in &arm_tables {
+        let arm = arm(table, &experiment.inner.lifetime, net.genome_len(), layers)?;
+        experiment.arms.push(arm);
+    }
+    Ok(experiment)
+}
+
+/// `[evaluation]` keys without `shots` (which defaults to the training shots).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvaluationKeys {
+    #[serde(default = "super::ten")]
+    steps: usize,
+    #[serde(default = "super::hundred")]
+    tasks: usize,
+}
+
+impl EvaluationKeys {
+    fn into_evaluation(self) -> Evaluation {
+        Evaluation {
+            shots: Vec::new(),
+            steps: self.steps,
+            tasks: self.tasks,
+        }
+    }
+}
+
+/// One `[[arm]]` table; `genes` and `layers` size an evolved genome.
+fn arm(
+    table: &Table,
+    inner: &InnerLoop,
+    genes: usize,
+    layers: usize,
+) -> Result<MetaArm, ConfigError> {
+    let name = table.require::<String>("name")?.trim().to_string();
+    let lifetime = InnerLoop {
+        steps: table.get("inner_steps")?.unwrap_or(inner.steps),
+        lr: table.get("inner_lr")?.unwrap_or(inner.lr),
+        optimizer: table
+            .get::<InnerOptimizer>("inner_optimizer")?
+            .unwrap_or(inner.optimizer),
+    };
+    lifetime
+        .validate()
+        .map_err(|e| table.error(&format!("inner_{}", e.key), e.message))?;
+    let label = table.tag(Method::TAG, Method::VARIANTS, None)?;
+    let method = if label == "evolution" {
+        let skip: Vec<&str> = [ARM, EVOLUTION, &[Method::TAG]].concat();
+        let tasks: usize = table.get("tasks")?.unwrap_or(1);
+        if !(1..=1000).contains(&tasks) {
+            return Err(table.error("tasks", "must be between 1 and 1000"));
+        }
+        let evolve_lr: bool = table.get("evolve_lr")?.unwrap_or(false);
+        let lamarckian: bool = table.get("lamarckian")?.unwrap_or(false);
+        let dim = genes + if evolve_lr { layers } else { 0 };
+        let strategy = evolution_strategy(table, &skip, dim)?;
+        if lamarckian && !matches!(strategy, StrategyConfig::Ga(_)) {
+            return Err(table.error(
+                "lamarckian",
+                "needs strategy = \"ga\": only a GA keeps its members' genomes",
+            ));
+        }
+        Method::Evolution(EvolutionMethod {
+            tasks,
+            evolve_lr,
+            lamarckian,
+            strategy,
+        })
+    } else {
+        let method: Method = table
+            .described(format!("`{label}` arms"))
+            .variant_named(label, ARM)?;
+        let rate = match &method {
+            Method::Pretrain(c) => Some(("lr", c.lr)),
+            Method::Reptile(c) => Some(("outer_lr", c.outer_lr)),
+            Method::Fomaml(c) => Some(("outer_lr", c.outer_lr)),
+            _ => None,
+        };
+        if let Some((key, rate)) = rate
+            && !(rate > 0.0 && rate.is_finite())
+        {
+            return Err(table.error(key, "must be > 0"));
+        }
+        method
+    };
+    Ok(MetaArm {
+        name,
+        inner_steps: lifetime.steps,
+        inner_lr: lifetime.lr,
+        inner_optimizer: lifetime.optimizer,
+        method,
+    })
+}

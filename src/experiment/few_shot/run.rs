@@ -1,0 +1,156 @@
+//! One run of a few-shot experiment: an outer loop from seed `s`'s initialisation,
+//! scored at log-spaced outer-sample checkpoints on the fixed evaluation tasks.
+
+use serde::{Deserialize, Serialize};
+
+use super::{FewShotExperiment, MetaArm};
+use crate::experiment::pipeline::{Row, RunContext};
+use crate::meta::{DigitImages, InnerLoop, Outer, evaluate_init};
+use crate::net::NetError;
+use crate::rng::{self, Purpose};
+
+/// One evaluation point of one run: a row of `runs.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetaRecord {
+    /// The experiment's name.
+    pub experiment: String,
+    /// The arm.
+    pub arm: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// Slow learning: training examples the outer loop consumed (inner steps included).
+    pub outer_samples: u64,
+    /// Outer steps (generations for evolution).
+    pub outer_steps: u64,
+    /// Fast learning: shots per class of the evaluation tasks.
+    pub shots: usize,
+    /// Inner steps taken.
+    pub inner_steps: usize,
+    /// Support examples seen in that lifetime.
+    pub lifetime_shots: usize,
+    /// Query loss, averaged over evaluation tasks.
+    pub test_loss: f64,
+    /// Query accuracy (digits) or query MSE (sine), averaged over evaluation tasks.
+    pub test_metric: f64,
+    /// Seconds since the run started.
+    pub wall_s: f64,
+}
+
+impl Row for MetaRecord {
+    fn arm(&self) -> &str {
+        &self.arm
+    }
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+    fn metric(&self) -> Option<f64> {
+        Some(self.test_metric)
+    }
+    fn units(&self) -> u64 {
+        self.outer_samples
+    }
+}
+
+/// Outer-sample counts at which to evaluate: 0, then `count − 1` points log-spaced from
+/// a thousandth of the budget to the budget.
+fn schedule(budget: u64, count: usize) -> Vec<u64> {
+    let first = (budget as f64 / 1000.0).max(1.0);
+    let mut points = vec![0];
+    for k in 0..count - 1 {
+        let x = first * (budget as f64 / first).powf(k as f64 / (count - 2).max(1) as f64);
+        points.push(x.round() as u64);
+    }
+    points.dedup();
+    points
+}
+
+/// Run `arm` with `seed`; `None` if stopped.
+pub fn execute(
+    experiment: &FewShotExperiment,
+    arm: &MetaArm,
+    seed: u64,
+    images: &DigitImages,
+    context: &RunContext,
+) -> Result<Option<Vec<MetaRecord>>, NetError> {
+    let net = experiment.network()?;
+    let init = net
+        .init(&mut rng::stream(&[seed, Purpose::Init.key()]))
+        .genes;
+    let family = &experiment.family;
+    let mut outer = Outer::new(
+        arm.method.clone(),
+        &net,
+        family,
+        images,
+        experiment.inner.shots,
+        arm.inner(),
+        init,
+        rng::derive_seed(&[seed, rng::name_key(&arm.name)]),
+    )
+    .expect("validated");
+    let started = std::time::Instant::now();
+    let mut records = Vec::new();
+    let eval_inner = InnerLoop {
+        steps: experiment.evaluation.steps,
+        ..arm.inner()
+    };
+    for target in schedule(
+        experiment.budget.outer_samples,
+        experiment.budget.checkpoints,
+    ) {
+        if target > 0 && !outer.learns() {
+            break;
+        }
+        while outer.samples() < target {
+            if context.stopped() {
+                return Ok(None);
+            }
+            outer.step()?;
+            context.progress(outer.samples());
+        }
+        if records
+            .last()
+            .is_some_and(|r: &MetaRecord| r.outer_samples == outer.samples())
+        {
+            continue;
+        }
+        let (weights, lrs) = outer.init();
+        let points = evaluate_init(
+            &net,
+            family,
+            images,
+            weights,
+            lrs,
+            &eval_inner,
+            &experiment.evaluation.shots,
+            experiment.evaluation.tasks,
+        )?;
+        for p in points {
+            records.push(MetaRecord {
+                experiment: experiment.name.clone(),
+                arm: arm.name.clone(),
+                seed,
+                outer_samples: outer.samples(),
+                outer_steps: outer.steps(),
+                shots: p.shots,
+                inner_steps: p.inner_steps,
+                lifetime_shots: p.lifetime_shots,
+                test_loss: p.loss,
+                test_metric: p.metric,
+                wall_s: started.elapsed().as_secs_f64(),
+            });
+        }
+    }
+    Ok(Some(records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedule_starts_at_zero_and_ends_at_the_budget() {
+        let s = schedule(1_000_000, 5);
+        assert_eq!(s, vec![0, 1000, 10_000, 100_000, 1_000_000]);
+    }
+}

@@ -1,0 +1,105 @@
+//! The one experiment pipeline: what an experiment kind must provide.
+//!
+//! An [`Experiment`] says only what is specific to it — its arms, the work of one run
+//! (arm, seed), the rows that run produces and how rows become tables and plots. The
+//! generic [`runner`](super::runner) owns everything else: scheduling (arm, seed) pairs
+//! over rayon, progress events, atomic per-run files, `--resume`, and building the report
+//! from the rows in memory. A new kind is one type implementing this trait.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::progress::{Observer, RunId};
+use super::runner::RunError;
+
+/// One row of `runs.csv`: a logged point of one run.
+pub trait Row: Serialize + DeserializeOwned + Clone + Send + Sync {
+    /// The arm the row belongs to.
+    fn arm(&self) -> &str;
+    /// The seed of the run the row belongs to.
+    fn seed(&self) -> u64;
+    /// The run's headline number at this row (for progress logs), if any.
+    fn metric(&self) -> Option<f64> {
+        None
+    }
+    /// Units of progress reached at this row (samples, generations).
+    fn units(&self) -> u64;
+    /// Whether the run diverged at this row.
+    fn diverged(&self) -> bool {
+        false
+    }
+}
+
+/// What one run may consult while it works: the stop flag and the progress observer.
+pub struct RunContext<'a> {
+    stop: &'a AtomicBool,
+    observer: &'a dyn Observer,
+    run: RunId,
+}
+
+impl<'a> RunContext<'a> {
+    /// The context of run `run`.
+    pub fn new(stop: &'a AtomicBool, observer: &'a dyn Observer, run: RunId) -> Self {
+        Self {
+            stop,
+            observer,
+            run,
+        }
+    }
+
+    /// Whether the run should stop now (Ctrl-C); it then returns `Ok(None)`.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// The stop flag itself, for code that polls it directly.
+    pub fn stop_flag(&self) -> &AtomicBool {
+        self.stop
+    }
+
+    /// Report progress: `units` of the run's [`Experiment::units_per_run`] done.
+    pub fn progress(&self, units: u64) {
+        self.observer.run_progress(&self.run, units);
+    }
+}
+
+/// The aggregates an experiment wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// The summary table, as Markdown (also saved as `summary.md`).
+    pub markdown: String,
+    /// Every file written.
+    pub files: Vec<PathBuf>,
+}
+
+/// An experiment kind.
+pub trait Experiment: Sync {
+    /// One row of `runs.csv`.
+    type Row: Row;
+    /// What every run reads and nobody changes (a task's data), built once.
+    type Shared: Sync;
+
+    /// Names the results folder.
+    fn name(&self) -> &str;
+    /// The arms, in file order; a run is (arm index, seed).
+    fn arm_names(&self) -> Vec<String>;
+    /// Seeds per arm: runs are seeds `0..seeds`.
+    fn seeds(&self) -> u64;
+    /// Units of progress in one run and what they count ("samples", "generations").
+    fn units_per_run(&self) -> (u64, &'static str);
+    /// Build what every run shares.
+    fn prepare(&self) -> Self::Shared;
+    /// One run to its end: its rows, or `None` if `context` says stop.
+    fn run(
+        &self,
+        shared: &Self::Shared,
+        arm: usize,
+        seed: u64,
+        context: &RunContext,
+    ) -> Result<Option<Vec<Self::Row>>, RunError>;
+    /// Tables and plots of every run's rows, written into `out`.
+    fn report(&self, rows: &[Self::Row], out: &Path) -> Result<Report, RunError>;
+}

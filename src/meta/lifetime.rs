@@ -1,0 +1,129 @@
+//! The fitness of an evolved initialisation: live a lifetime on each of a generation's
+//! tasks — adapt on its support set — and score the query loss afterwards (Baldwinian
+//! evolution, Hinton & Nowlan 1987; Fernando et al. 2018). Optionally the adapted weights
+//! are written back into the genome (Lamarckian inheritance).
+
+use rayon::prelude::*;
+
+use super::family::FewShotTask;
+use super::inner::{InnerLoop, Scratch, adapt, query_score};
+use crate::evolve::{Consumed, Fitness, Population};
+use crate::net::{Loss, NetError, Network};
+
+/// Log learning rates are clamped to this range before `exp`, so that an evolved rate
+/// can neither underflow to 0 nor overflow.
+const LOG_LR_RANGE: (f32, f32) = (-20.0, 5.0);
+
+/// Per-layer learning rates from evolved log learning rates.
+pub(crate) fn rates(log_lrs: &[f32]) -> Vec<f32> {
+    log_lrs
+        .iter()
+        .map(|l| l.clamp(LOG_LR_RANGE.0, LOG_LR_RANGE.1).exp())
+        .collect()
+}
+
+/// Query loss after a lifetime, averaged over the generation's tasks. A genome is the
+/// network's genes, then — with evolved plasticity — one log learning rate per layer.
+pub struct LifetimeFitness<'a> {
+    net: &'a Network,
+    loss: Loss,
+    inner: InnerLoop,
+    evolve_lr: bool,
+    lamarckian: bool,
+    /// The tasks of the coming generation, shared by every member.
+    pub tasks: Vec<FewShotTask>,
+    /// Each member's weights at the end of its lifetime on the last task.
+    adapted: Vec<Vec<f32>>,
+}
+
+impl<'a> LifetimeFitness<'a> {
+    /// Fitness of initialisations of `net` under the lifetime `inner`.
+    pub fn new(
+        net: &'a Network,
+        loss: Loss,
+        inner: InnerLoop,
+        evolve_lr: bool,
+        lamarckian: bool,
+    ) -> Self {
+        Self {
+            net,
+            loss,
+            inner,
+            evolve_lr,
+            lamarckian,
+            tasks: Vec::new(),
+            adapted: Vec::new(),
+        }
+    }
+}
+
+impl Fitness for LifetimeFitness<'_> {
+    type Error = NetError;
+
+    fn evaluate(
+        &mut self,
+        _generation: u64,
+        population: &Population,
+        fitness: &mut [f32],
+    ) -> Result<Consumed, NetError> {
+        let (net, loss, inner, tasks) = (self.net, self.loss, &self.inner, &self.tasks);
+        let weights = net.genome_len();
+        let evolve_lr = self.evolve_lr;
+        // Each member adapts on every task's support and is scored on its query. Members
+        // are independent, so the parallel map is deterministic.
+        let scored: Vec<Result<(f32, Vec<f32>), NetError>> = (0..population.len())
+            .into_par_iter()
+            .map_init(Scratch::default, |scratch, i| {
+                let (init, log_lrs) = population.genome(i).split_at(weights);
+                let lrs = evolve_lr.then(|| rates(log_lrs));
+                let mut total = 0.0f64;
+                let mut adapted = init.to_vec();
+                for task in tasks {
+                    adapted.copy_from_slice(init);
+                    adapt(
+                        net,
+                        &mut adapted,
+                        &task.support,
+                        loss,
+                        inner,
+                        lrs.as_deref(),
+                        scratch,
+                        |_, _| Ok(()),
+                    )?;
+                    let (query_loss, _) =
+                        query_score(net, &adapted, &task.query, loss, false, &mut scratch.ws)?;
+                    total += query_loss as f64;
+                }
+                Ok(((total / tasks.len().max(1) as f64) as f32, adapted))
+            })
+            .collect();
+        self.adapted.clear();
+        for (f, s) in fitness.iter_mut().zip(scored) {
+            let (value, adapted) = s?;
+            *f = value;
+            self.adapted.push(adapted);
+        }
+        let drawn: u64 = tasks
+            .iter()
+            .map(|t| (t.support.len() + t.query.len()) as u64)
+            .sum();
+        let per_member: u64 = tasks
+            .iter()
+            .map(|t| (inner.steps * t.support.len() + t.query.len()) as u64)
+            .sum();
+        Ok(Consumed {
+            examples_drawn: drawn,
+            example_evaluations: per_member * population.len() as u64,
+        })
+    }
+
+    fn write_back(&mut self, population: &mut Population) {
+        if !self.lamarckian {
+            return;
+        }
+        let weights = self.net.genome_len();
+        for (i, adapted) in self.adapted.iter().enumerate() {
+            population.genome_mut(i)[..weights].copy_from_slice(adapted);
+        }
+    }
+}
