@@ -25,12 +25,43 @@
 //! assert_eq!(trainer.samples_used(), 2000 * 4);
 //! ```
 //!
-//! Where things live: the network genome, its segmentation map (`Tying`), forward,
-//! backward and population forward are in [`net`]. Optimisers (SGD, momentum, Adam) are
-//! in [`optim`], shared by backprop and by evolution strategies that step a mean.
-//! Mini-batch training with sample accounting is in [`learn`]. Data sets (digits, XOR,
-//! parity) are in [`task`]. Every random stream is derived in [`rng`]. IQM, bootstrap
-//! intervals and samples-to-target are in [`stats`]; SVG charts are drawn by [`plot`].
+//! Evolution runs through the same genome. Any [`evolve::Strategy`] — built in or your
+//! own — is driven by the one evolution loop, [`evolve::Driver`], against any
+//! [`evolve::Fitness`], which reports the examples it consumed:
+//!
+//! ```
+//! use baldwin::evolve::{Driver, FnFitness, OpenAiEs, OpenAiEsConfig, Strategy, functions};
+//!
+//! let config = OpenAiEsConfig { population: 32, sigma: 0.1, lr: 0.05, ..Default::default() };
+//! let es = OpenAiEs::new(config, vec![1.0; 10], 7).unwrap();
+//! let mut driver = Driver::new(es, FnFitness::new(functions::sphere));
+//! for _ in 0..400 {
+//!     driver.step().unwrap();
+//! }
+//! assert!(functions::sphere(driver.strategy().center().genes) < 1e-2);
+//! ```
+//!
+//! # Where things live
+//!
+//! | module | what it owns |
+//! |---|---|
+//! | [`net`] | the genome (`Params`), body plan (`Architecture`), segmentation (`Tying`), forward, backward, population forward, kernels |
+//! | [`optim`] | SGD, momentum, Adam on any flat vector (a genome or an ES mean) |
+//! | [`learn`] | fast learning: mini-batch `Trainer` with sample counting, optimiser configs |
+//! | [`evolve`] | slow learning: the `Strategy` ask/tell trait, GA, OpenAI-ES, SNES, CMA-ES, the `Driver` loop and `Fitness` |
+//! | [`meta`] | slow versus fast: few-shot families, inner loop, outer loops (Reptile, FOMAML, Baldwinian evolution), Hinton & Nowlan |
+//! | [`task`] | data sets (digits, XOR, parity, spirals, sine, motif, palindromes) and their configs |
+//! | [`experiment`] | TOML files → experiments; the one runner; reports |
+//! | [`stats`] | IQM, bootstrap intervals, samples-to-target |
+//! | [`plot`] | SVG charts |
+//! | [`options`] | how every option is declared once (defaults, tags, range errors) |
+//! | [`rng`] | every random stream, named by a path and a registered purpose |
+//! | [`atomic`] | atomic file writes |
+//!
+//! Dependencies point one way: the leaves `rng`, `options`, `optim`, `stats` and
+//! `atomic` use nothing else of the crate; `net` uses `rng`; `experiment` wires
+//! everything; the `baldwin` binary is only the command line
+//! (`docs/ARCHITECTURE.md` has the full graph).
 
 pub mod atomic;
 pub mod evolve;

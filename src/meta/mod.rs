@@ -12,10 +12,12 @@ pub mod family;
 pub mod hinton_nowlan;
 pub mod inner;
 mod lifetime;
+mod method;
 pub mod outer;
 
 pub use evaluate::{EvalPoint, evaluate_init};
 pub use family::{DigitImages, DigitsTasks, Family, FewShotTask, Phase, SineTasks};
 pub use inner::{InnerLoop, InnerOptimizer, Scratch, adapt};
 pub use lifetime::LifetimeFitness;
-pub use outer::{EvolutionMethod, FomamlConfig, Method, Outer, PretrainConfig, ReptileConfig};
+pub use method::{EvolutionMethod, FomamlConfig, Method, PretrainConfig, ReptileConfig};
+pub use outer::Outer;

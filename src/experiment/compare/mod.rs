@@ -8,6 +8,7 @@
 
 mod fitness;
 pub(in crate::experiment) mod parse;
+mod plots;
 pub mod report;
 pub mod run;
 

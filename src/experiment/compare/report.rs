@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::CompareExperiment as Experiment;
 use super::run::Record;
@@ -16,7 +16,7 @@ use crate::experiment::files::{write_atomic, write_rows};
 use crate::experiment::pipeline::Report;
 use crate::experiment::runner::{RunError, io_error};
 use crate::options::Tagged;
-use crate::plot::{self, Band, ChartSpec, IntervalRow, LegendCorner, Series};
+use crate::plot;
 use crate::stats::{self, DEFAULT_CONFIDENCE, DEFAULT_REPS, Direction};
 use crate::task::Metric;
 
@@ -175,7 +175,13 @@ pub fn write(experiment: &Experiment, records: &[Record], out: &Path) -> Result<
     let md_path = out.join("summary.md");
     write_atomic(&md_path, markdown.as_bytes()).map_err(io_error(&md_path))?;
     files.push(md_path);
-    files.extend(plots(experiment, metric, &checkpoints, &targets, out)?);
+    files.extend(super::plots::plots(
+        experiment,
+        metric,
+        &checkpoints,
+        &targets,
+        out,
+    )?);
     Ok(Report { markdown, files })
 }
 
@@ -247,159 +253,4 @@ fn markdown(
         );
     }
     md
-}
-
-fn series(
-    experiment: &Experiment,
-    checkpoints: &[CheckpointSummary],
-    x: impl Fn(&CheckpointSummary) -> f64,
-    y: impl Fn(&CheckpointSummary) -> (f64, f64, f64),
-) -> Vec<Series> {
-    experiment
-        .arms
-        .iter()
-        .map(|arm| Series {
-            name: arm.name.clone(),
-            points: checkpoints
-                .iter()
-                .filter(|c| c.arm == arm.name)
-                .map(|c| {
-                    let (center, low, high) = y(c);
-                    Band {
-                        x: x(c),
-                        center,
-                        low,
-                        high,
-                    }
-                })
-                .collect(),
-        })
-        .collect()
-}
-
-fn plots(
-    experiment: &Experiment,
-    metric: Metric,
-    checkpoints: &[CheckpointSummary],
-    targets: &[TargetSummary],
-    out: &Path,
-) -> Result<Vec<PathBuf>, RunError> {
-    let draw = |e: plot::PlotError| RunError::Io {
-        path: out.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    };
-    let (y_label, y_range, legend) = match metric {
-        Metric::Accuracy => (
-            "test accuracy (fraction correct)",
-            Some((0.0, 1.0)),
-            LegendCorner::UpperLeft,
-        ),
-        Metric::Loss => (
-            "test loss (mean squared error)",
-            None,
-            LegendCorner::UpperRight,
-        ),
-    };
-    let band = |c: &CheckpointSummary| (c.iqm, c.ci_low, c.ci_high);
-    let mut files = Vec::new();
-    let path = out.join("learning_curves.svg");
-    plot::line_chart(
-        &path,
-        &ChartSpec {
-            title: format!(
-                "{}: {} against training examples",
-                experiment.name,
-                metric.label()
-            ),
-            x_label: "training examples consumed (log scale)".into(),
-            y_label: y_label.into(),
-            log_x: true,
-            y_range,
-            legend,
-        },
-        &series(experiment, checkpoints, |c| c.samples as f64, band),
-    )
-    .map_err(draw)?;
-    files.push(path);
-    let path = out.join("learning_curves_wall.svg");
-    plot::line_chart(
-        &path,
-        &ChartSpec {
-            title: format!(
-                "{}: {} against wall-clock time",
-                experiment.name,
-                metric.label()
-            ),
-            x_label: "wall-clock seconds per run (log scale)".into(),
-            y_label: y_label.into(),
-            log_x: true,
-            y_range,
-            legend,
-        },
-        &series(experiment, checkpoints, |c| c.wall_s_iqm, band),
-    )
-    .map_err(draw)?;
-    files.push(path);
-    if let Some(target) = experiment.budget.target {
-        let path = out.join("samples_to_target.svg");
-        let rows: Vec<IntervalRow> = targets
-            .iter()
-            .map(|t| IntervalRow {
-                name: t.arm.clone(),
-                center: t.iqm,
-                low: t.ci_low,
-                high: t.ci_high,
-                note: Some(format!("{}/{} reached", t.reached, t.n)),
-            })
-            .collect();
-        plot::interval_chart(
-            &path,
-            &ChartSpec {
-                title: format!(
-                    "{}: training examples to reach {} {target}",
-                    experiment.name,
-                    metric.label()
-                ),
-                x_label: "training examples (log scale; IQM over seeds, 95% CI)".into(),
-                y_label: String::new(),
-                log_x: true,
-                y_range: None,
-                legend: LegendCorner::UpperRight,
-            },
-            &rows,
-        )
-        .map_err(draw)?;
-        files.push(path);
-    }
-    let genes_vary = experiment.arms.iter().any(|arm| {
-        let mut genes = checkpoints
-            .iter()
-            .filter(|c| c.arm == arm.name)
-            .map(|c| c.genes_iqm);
-        let first = genes.next();
-        genes.any(|g| Some(g) != first)
-    });
-    if genes_vary {
-        let path = out.join("genes.svg");
-        plot::line_chart(
-            &path,
-            &ChartSpec {
-                title: format!("{}: genome size against training examples", experiment.name),
-                x_label: "training examples consumed (log scale)".into(),
-                y_label: "genes in the current genome (IQM over seeds)".into(),
-                log_x: true,
-                y_range: None,
-                legend: LegendCorner::UpperRight,
-            },
-            &series(
-                experiment,
-                checkpoints,
-                |c| c.samples as f64,
-                |c| (c.genes_iqm, c.genes_iqm, c.genes_iqm),
-            ),
-        )
-        .map_err(draw)?;
-        files.push(path);
-    }
-    Ok(files)
 }

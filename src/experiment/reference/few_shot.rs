@@ -1,0 +1,179 @@
+//! The reference sections of few-shot and Hinton & Nowlan experiments.
+
+use super::{HEADER, defaults, s};
+use crate::experiment::few_shot::LayersSpec;
+use crate::meta::hinton_nowlan::HintonNowlanConfig;
+use crate::meta::{DigitsTasks, FomamlConfig, InnerLoop, PretrainConfig, ReptileConfig, SineTasks};
+
+/// Few-shot and Hinton & Nowlan experiments.
+pub(super) fn sections() -> Vec<super::Section> {
+    let none = toml::Table::new;
+    let header = HEADER;
+    vec![
+        s(
+            "kind = \"few_shot\": slow versus fast learning (see experiments/sine-few-shot.toml)",
+            0,
+            none(),
+            header,
+        ),
+        s(
+            "[family]  kind = sine | digits",
+            1,
+            none(),
+            &[("kind", "required", "the task family")],
+        ),
+        s(
+            "kind = \"sine\"  (Finn et al. 2017)",
+            2,
+            defaults(SineTasks::default()),
+            &[("query", "", "query points scoring each task")],
+        ),
+        s(
+            "kind = \"digits\"  (N-way, labels permuted per task)",
+            2,
+            defaults(DigitsTasks::default()),
+            &[
+                ("query", "", "query images per class"),
+                ("ways", "", "classes per task"),
+                ("train_classes", "", "classes the outer loop may see"),
+                ("test_classes", "", "held-out classes for evaluation"),
+            ],
+        ),
+        s(
+            "[network]  (dense; inputs and outputs from the family)",
+            1,
+            defaults(LayersSpec::default()),
+            &[
+                ("hidden", "", "hidden layer sizes"),
+                ("activation", "", "tanh | relu | sigmoid | identity"),
+            ],
+        ),
+        s(
+            "[inner]  the lifetime (fast) learner",
+            1,
+            defaults(InnerLoop::default()),
+            &[
+                (
+                    "shots",
+                    "required",
+                    "K support examples (per class) of each training task",
+                ),
+                ("steps", "", "full-batch gradient steps on the support set"),
+                ("lr", "", "step size"),
+                ("optimizer", "", "sgd | adam"),
+            ],
+        ),
+        s(
+            "[evaluation]",
+            1,
+            none(),
+            &[
+                ("shots", "[K]", "K of the held-out evaluation tasks"),
+                (
+                    "steps",
+                    "10",
+                    "inner steps at evaluation (the adaptation curve)",
+                ),
+                (
+                    "tasks",
+                    "100",
+                    "fixed evaluation tasks, the same for every method and seed",
+                ),
+            ],
+        ),
+        s(
+            "[budget]",
+            1,
+            none(),
+            &[
+                (
+                    "outer_samples",
+                    "required",
+                    "examples each outer loop may consume (inner steps included)",
+                ),
+                (
+                    "checkpoints",
+                    "12",
+                    "evaluation points: 0, then log-spaced up to the budget",
+                ),
+            ],
+        ),
+        s(
+            "[[arm]]  method = scratch | pretrain | reptile | fomaml | evolution",
+            1,
+            none(),
+            &[
+                ("name", "required", "unique label"),
+                ("method", "required", "the outer loop"),
+                ("inner_steps", "[inner]", "this arm's inner steps"),
+                ("inner_lr", "[inner]", "this arm's inner learning rate"),
+                ("inner_optimizer", "[inner]", "this arm's inner optimiser"),
+            ],
+        ),
+        s(
+            "method = \"pretrain\"",
+            2,
+            defaults(PretrainConfig::default()),
+            &[("lr", "", "Adam step size")],
+        ),
+        s(
+            "method = \"reptile\"  (Nichol et al. 2018)",
+            2,
+            defaults(ReptileConfig::default()),
+            &[("outer_lr", "", "step towards the adapted weights")],
+        ),
+        s(
+            "method = \"fomaml\"  (first-order MAML, Finn et al. 2017)",
+            2,
+            defaults(FomamlConfig::default()),
+            &[("outer_lr", "", "Adam step size")],
+        ),
+        s(
+            "method = \"evolution\": a strategy and its keys (as above), plus",
+            2,
+            none(),
+            &[
+                ("tasks", "1", "tasks per generation, shared by all members"),
+                (
+                    "evolve_lr",
+                    "false",
+                    "evolve one log learning rate per layer (plasticity)",
+                ),
+                (
+                    "lamarckian",
+                    "false",
+                    "write adapted weights back into the genome (ga only)",
+                ),
+            ],
+        ),
+        s(
+            "kind = \"hinton_nowlan\": Hinton & Nowlan 1987 (see experiments/hinton-nowlan.toml)",
+            0,
+            none(),
+            &[
+                ("name", "required", "names the results folder"),
+                ("description", "\"\"", "free text"),
+            ],
+        ),
+        s(
+            "[hinton_nowlan]",
+            1,
+            defaults(HintonNowlanConfig::default()),
+            &[
+                ("loci", "", "loci per genome"),
+                ("population", "", "genomes per generation"),
+                ("trials", "", "learning trials per lifetime"),
+                ("generations", "", "generations bred after generation 0"),
+                ("p_correct", "", "probability of a 1 in generation 0"),
+                ("p_incorrect", "", "probability of a 0 (the rest is ?)"),
+                ("seeds", "", "independent runs"),
+                ("learning", "", "run the arm with learning"),
+                (
+                    "control",
+                    "",
+                    "run the control without learning (one trial)",
+                ),
+            ],
+        ),
+    ]
+}
