@@ -4,7 +4,7 @@
 use baldwin::evolve::{GaConfig, OpenAiEsConfig, StrategyConfig};
 use baldwin::meta::{
     DigitImages, EvolutionMethod, Family, FomamlConfig, InnerLoop, InnerOptimizer, Method, Outer,
-    PretrainConfig, ReptileConfig, SineTasks, evaluate_init,
+    PretrainConfig, ReptileConfig, Setting, SineTasks, evaluate_init,
 };
 use baldwin::net::{Activation, Architecture, Head, Network};
 use baldwin::options::NoKeys;
@@ -48,10 +48,12 @@ fn trained(method: &Method, seed: u64, budget: u64) -> (f64, u64) {
     let init = net.init(&mut rng::stream(&[seed])).genes;
     let mut outer = Outer::new(
         method.clone(),
-        &net,
-        &family,
-        &images,
-        SHOTS,
+        Setting {
+            net: &net,
+            family: &family,
+            images: &images,
+            shots: SHOTS,
+        },
         inner(),
         init,
         seed,
@@ -175,10 +177,12 @@ fn outer_samples_add_up_exactly() {
     for (method, per_step) in cases {
         let mut outer = Outer::new(
             method.clone(),
-            &net,
-            &family,
-            &images,
-            SHOTS,
+            Setting {
+                net: &net,
+                family: &family,
+                images: &images,
+                shots: SHOTS,
+            },
             inner.clone(),
             init.clone(),
             0,
@@ -215,10 +219,12 @@ fn lamarckian_inheritance_writes_adapted_weights_back_and_baldwinian_does_not() 
         });
         let mut outer = Outer::new(
             method,
-            &net,
-            &family,
-            &images,
-            SHOTS,
+            Setting {
+                net: &net,
+                family: &family,
+                images: &images,
+                shots: SHOTS,
+            },
             inner(),
             init.clone(),
             3,
@@ -262,10 +268,12 @@ fn lamarckian_inheritance_needs_a_ga() {
     let family = Family::Sine(SineTasks { query: 10 });
     let err = Outer::new(
         method,
-        &net,
-        &family,
-        &DigitImages::default(),
-        SHOTS,
+        Setting {
+            net: &net,
+            family: &family,
+            images: &DigitImages::default(),
+            shots: SHOTS,
+        },
         inner(),
         vec![0.0; net.genome_len()],
         0,

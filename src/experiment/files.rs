@@ -32,6 +32,16 @@ pub fn read_rows<R: DeserializeOwned>(path: &Path) -> std::io::Result<Vec<R>> {
         .map_err(std::io::Error::other)
 }
 
+/// The top of every `summary.md`: the experiment's name as a heading, then its
+/// description, if any.
+pub fn markdown_heading(name: &str, description: &str) -> String {
+    if description.is_empty() {
+        format!("# {name}\n\n")
+    } else {
+        format!("# {name}\n\n{description}\n\n")
+    }
+}
+
 /// A file-name-safe form of an arm name: letters and digits kept, the rest `-`.
 pub fn slug(name: &str) -> String {
     let s: String = name

@@ -20,4 +20,4 @@ pub use family::{DigitImages, DigitsTasks, Family, FewShotTask, Phase, SineTasks
 pub use inner::{InnerLoop, InnerOptimizer, Scratch, adapt};
 pub use lifetime::LifetimeFitness;
 pub use method::{EvolutionMethod, FomamlConfig, Method, PretrainConfig, ReptileConfig};
-pub use outer::Outer;
+pub use outer::{Outer, Setting};

@@ -17,7 +17,7 @@
 use super::family::{DigitImages, Family, FewShotTask, Phase};
 use super::inner::{InnerLoop, Scratch, adapt};
 use super::lifetime::{LifetimeFitness, rates};
-use super::method::Method;
+use super::method::{EvolutionMethod, Method};
 use crate::evolve::{Driver, DriverError, EvolveError, Population, Strategy, StrategyConfig};
 use crate::net::{Loss, NetError, Network};
 use crate::optim::{Adam, Optimizer};
@@ -47,6 +47,20 @@ enum Loop<'a> {
     },
 }
 
+/// What every outer loop of an experiment shares: the network it shapes, where its tasks
+/// come from, and the lifetime it prepares for.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting<'a> {
+    /// The network whose initialisation is learned.
+    pub net: &'a Network,
+    /// The task family.
+    pub family: &'a Family,
+    /// The digit images (empty for sine).
+    pub images: &'a DigitImages,
+    /// Shots per task during outer training.
+    pub shots: usize,
+}
+
 /// An outer loop in progress.
 pub struct Outer<'a> {
     run: Loop<'a>,
@@ -68,21 +82,19 @@ pub struct Outer<'a> {
 }
 
 impl<'a> Outer<'a> {
-    /// The outer loop `method` from the initialisation `init`; `seed` names its task and
-    /// strategy streams. An evolution method builds its strategy from its configuration
-    /// (a GA starts from independently initialised members, as in Such et al. 2017).
-    #[allow(clippy::too_many_arguments)]
+    /// The outer loop `method` in `setting` with lifetime `inner`, from the
+    /// initialisation `init`; `seed` names its task and strategy streams. An evolution
+    /// method builds its strategy from its configuration (a GA starts from independently
+    /// initialised members, as in Such et al. 2017).
     pub fn new(
         method: Method,
-        net: &'a Network,
-        family: &'a Family,
-        images: &'a DigitImages,
-        shots: usize,
+        setting: Setting<'a>,
         inner: InnerLoop,
         init: Vec<f32>,
         seed: u64,
     ) -> Result<Self, EvolveError> {
-        let mut outer = Self::base(net, family, images, shots, inner, init, seed);
+        let net = setting.net;
+        let mut outer = Self::base(setting, inner, init, seed);
         outer.run = match method {
             Method::Scratch(_) => Loop::Scratch,
             Method::Pretrain(c) => {
@@ -129,43 +141,34 @@ impl<'a> Outer<'a> {
     }
 
     /// An evolutionary outer loop driven by any strategy — the crate's or the caller's
-    /// own. Its genomes are the network's genes, followed by one log learning rate per
-    /// layer when `evolve_lr`; its current answer is the strategy's centre.
-    #[allow(clippy::too_many_arguments)]
+    /// own — with `tasks` tasks per generation. Its genomes are the network's genes,
+    /// followed by one log learning rate per layer when `evolve_lr`; its current answer
+    /// is the strategy's centre.
     pub fn with_strategy(
         strategy: Box<dyn Strategy>,
-        tasks: usize,
-        evolve_lr: bool,
-        lamarckian: bool,
-        net: &'a Network,
-        family: &'a Family,
-        images: &'a DigitImages,
-        shots: usize,
+        method: &EvolutionMethod,
+        setting: Setting<'a>,
         inner: InnerLoop,
         seed: u64,
     ) -> Result<Self, EvolveError> {
-        let init = strategy.center().genes[..net.genome_len()].to_vec();
-        Self::base(net, family, images, shots, inner, init, seed)
-            .evolving(strategy, tasks, evolve_lr, lamarckian)
+        let init = strategy.center().genes[..setting.net.genome_len()].to_vec();
+        Self::base(setting, inner, init, seed).evolving(
+            strategy,
+            method.tasks,
+            method.evolve_lr,
+            method.lamarckian,
+        )
     }
 
-    fn base(
-        net: &'a Network,
-        family: &'a Family,
-        images: &'a DigitImages,
-        shots: usize,
-        inner: InnerLoop,
-        init: Vec<f32>,
-        seed: u64,
-    ) -> Self {
-        let (_, loss) = family.head_and_loss();
+    fn base(setting: Setting<'a>, inner: InnerLoop, init: Vec<f32>, seed: u64) -> Self {
+        let (_, loss) = setting.family.head_and_loss();
         Self {
             run: Loop::Scratch,
-            net,
-            family,
-            images,
+            net: setting.net,
+            family: setting.family,
+            images: setting.images,
             loss,
-            shots,
+            shots: setting.shots,
             inner,
             weights: init,
             lrs: None,

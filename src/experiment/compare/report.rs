@@ -12,7 +12,7 @@ use std::path::Path;
 
 use super::CompareExperiment as Experiment;
 use super::run::Record;
-use crate::experiment::files::{write_atomic, write_rows};
+use crate::experiment::files::{markdown_heading, write_atomic, write_rows};
 use crate::experiment::pipeline::Report;
 use crate::experiment::runner::{RunError, io_error};
 use crate::options::Tagged;
@@ -201,11 +201,7 @@ fn markdown(
     finals: &[(stats::Interval, usize, usize, f64)],
     targets: &[TargetSummary],
 ) -> String {
-    let mut md = String::new();
-    let _ = writeln!(md, "# {}\n", experiment.name);
-    if !experiment.description.is_empty() {
-        let _ = writeln!(md, "{}\n", experiment.description);
-    }
+    let mut md = markdown_heading(&experiment.name, &experiment.description);
     let _ = writeln!(
         md,
         "Task `{}`, {} seeds per arm, budget {} training examples per run. \

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::FewShotExperiment;
 use super::run::MetaRecord;
-use crate::experiment::files::{write_atomic, write_rows};
+use crate::experiment::files::{markdown_heading, write_atomic, write_rows};
 use crate::experiment::pipeline::Report;
 use crate::experiment::runner::{RunError, io_error};
 use crate::meta::Method;
@@ -155,11 +155,7 @@ fn method_name(method: &Method) -> String {
 fn markdown(experiment: &FewShotExperiment, summaries: &[MetaSummary]) -> String {
     let (label, _) = metric_label(experiment);
     let steps = experiment.evaluation.steps;
-    let mut md = String::new();
-    let _ = writeln!(md, "# {}\n", experiment.name);
-    if !experiment.description.is_empty() {
-        let _ = writeln!(md, "{}\n", experiment.description);
-    }
+    let mut md = markdown_heading(&experiment.name, &experiment.description);
     let _ = writeln!(
         md,
         "{} seeds per method; each scored on {} fixed held-out tasks after {steps} inner steps \

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{FewShotExperiment, MetaArm};
 use crate::experiment::pipeline::{Row, RunContext};
-use crate::meta::{DigitImages, InnerLoop, Outer, evaluate_init};
+use crate::meta::{DigitImages, InnerLoop, Outer, Setting, evaluate_init};
 use crate::net::NetError;
 use crate::rng::{self, Purpose};
 
@@ -77,12 +77,15 @@ pub fn execute(
         .init(&mut rng::stream(&[seed, Purpose::Init.key()]))
         .genes;
     let family = &experiment.family;
-    let mut outer = Outer::new(
-        arm.method.clone(),
-        &net,
+    let setting = Setting {
+        net: &net,
         family,
         images,
-        experiment.inner.shots,
+        shots: experiment.inner.shots,
+    };
+    let mut outer = Outer::new(
+        arm.method.clone(),
+        setting,
         arm.inner(),
         init,
         rng::derive_seed(&[seed, rng::name_key(&arm.name)]),
