@@ -31,6 +31,13 @@ pub enum Purpose {
     /// The fixed evaluation tasks of few-shot experiments (`[EvaluationTasks, shots,
     /// task]`), the same for every method and seed.
     EvaluationTasks = 0xE7A1,
+    /// The shared table of standard normals evolution strategies read their noise from
+    /// (`[NoiseTable, chunk]`), the same in every process.
+    NoiseTable = 0x0015_E7AB_1E00,
+    /// Hinton & Nowlan: how individual i of generation g is born (`[seed, g, i, Birth]`).
+    Birth = 0,
+    /// Hinton & Nowlan: how individual i of generation g learns (`[seed, g, i, Lifetime]`).
+    Lifetime = 1,
 }
 
 impl Purpose {
@@ -85,6 +92,9 @@ mod tests {
             Purpose::Strategy,
             Purpose::Tasks,
             Purpose::EvaluationTasks,
+            Purpose::NoiseTable,
+            Purpose::Birth,
+            Purpose::Lifetime,
         ];
         let mut keys: Vec<u64> = all.iter().map(|p| p.key()).collect();
         keys.sort_unstable();

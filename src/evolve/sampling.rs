@@ -37,7 +37,7 @@ pub const NOISE_TABLE_LEN: usize = 1 << 24;
 
 /// First key of the streams that fill the table (any fixed value; changing it changes
 /// every run that uses the table).
-pub const NOISE_TABLE_SEED: u64 = 0x0015_E7AB_1E00;
+pub const NOISE_TABLE_SEED: u64 = rng::Purpose::NoiseTable.key();
 
 /// The table is filled in chunks of this many values, chunk `k` from
 /// `rng::stream(&[NOISE_TABLE_SEED, k])`, so it is the same for any thread count.

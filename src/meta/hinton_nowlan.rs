@@ -63,7 +63,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::rng::{Stream, stream};
+use crate::rng::{Purpose, Stream, stream};
 
 pub use report::write_results;
 
@@ -75,9 +75,9 @@ pub const MAX_FITNESS: f64 = 20.0;
 const MAX_ALLELES: usize = 1 << 30;
 
 /// The last element of a birth stream's path.
-const BIRTH: u64 = 0;
+const BIRTH: u64 = Purpose::Birth.key();
 /// The last element of a lifetime (learning) stream's path.
-const LIFETIME: u64 = 1;
+const LIFETIME: u64 = Purpose::Lifetime.key();
 
 /// What one locus holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
