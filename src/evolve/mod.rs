@@ -38,30 +38,49 @@ pub use population::Population;
 pub use shaping::FitnessShaping;
 pub use snes::{Snes, SnesConfig};
 
+/// Why a strategy could not be built or told.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum EvolveError {
+    /// An option is out of its range.
     #[error("{strategy}: {option} = {value} is invalid: {expected}")]
     InvalidOption {
+        /// The strategy's name.
         strategy: &'static str,
+        /// The option, as named in files.
         option: &'static str,
+        /// The value given.
         value: String,
+        /// What the option must be.
         expected: String,
     },
+    /// A full covariance would not fit in the allowed memory.
     #[error(
         "full CMA-ES at {dim} genes needs a {dim}x{dim} covariance and its eigenvectors \
          ({mib:.0} MiB, about {gflop:.1} GFLOP per generation), over the limit of \
          {limit_mib:.0} MiB; use sep-CMA-ES (diagonal covariance) or SNES for large genomes"
     )]
     CovarianceTooLarge {
+        /// Genes.
         dim: usize,
+        /// Memory the model would need.
         mib: f64,
+        /// Arithmetic per generation.
         gflop: f64,
+        /// The limit (`max_covariance_mib`).
         limit_mib: f64,
     },
+    /// `tell` got a number of fitness values other than the population's size.
     #[error("tell got {got} fitness values for a population of {expected}")]
-    FitnessLength { expected: usize, got: usize },
+    FitnessLength {
+        /// Members asked for.
+        expected: usize,
+        /// Fitness values told.
+        got: usize,
+    },
+    /// `tell` came before any `ask`.
     #[error("tell called before ask")]
     TellBeforeAsk,
+    /// An initial population that cannot be evolved.
     #[error("the initial population is empty or its genomes differ in length")]
     BadInitialPopulation,
 }
@@ -81,13 +100,17 @@ pub struct Generation {
     pub example_evaluations: u64,
     /// Best (lowest) finite fitness; NaN if none was finite.
     pub best: f32,
+    /// Mean of the finite fitness values; NaN if none.
     pub mean: f32,
+    /// Median of the finite fitness values; NaN if none.
     pub median: f32,
     /// How many fitness values were NaN or ±inf.
     pub non_finite: usize,
     /// Genes per individual: min, mean, max (they differ under segmentation).
     pub genes_min: usize,
+    /// Mean genes per individual.
     pub genes_mean: f64,
+    /// Most genes of any individual.
     pub genes_max: usize,
 }
 
@@ -125,7 +148,9 @@ impl Generation {
 /// the last generation for a GA; with its body when individuals carry their own tying.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate<'a> {
+    /// The genome.
     pub genes: &'a [f32],
+    /// Its network, where individuals carry their own tying; `None`: the shared one.
     pub body: Option<&'a Network>,
 }
 
@@ -146,11 +171,13 @@ pub struct Candidate<'a> {
 /// assert!(functions::sphere(es.center().genes) < 1e-2);
 /// ```
 pub trait Strategy: Send {
+    /// The strategy's name, as in experiment files.
     fn name(&self) -> &'static str;
     /// Sample (or breed) the population to evaluate next.
     fn ask(&mut self) -> &Population;
     /// Update from the fitness of the population last asked for (lower is better).
     fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError>;
+    /// The current answer: the distribution mean of an ES, the best member of a GA.
     fn center(&self) -> Candidate<'_>;
     /// Generations told so far.
     fn generation(&self) -> u64;
@@ -261,9 +288,13 @@ impl StrategyConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "strategy", rename_all = "snake_case")]
 pub enum AnyStrategy {
+    /// A GA.
     Ga(Ga),
+    /// OpenAI-ES.
     OpenAiEs(OpenAiEs),
+    /// SNES.
     Snes(Snes),
+    /// CMA-ES (full or separable).
     CmaEs(CmaEs),
 }
 

@@ -91,6 +91,8 @@ impl OpenAiEsConfig {
     }
 }
 
+/// OpenAI-ES (Salimans et al. 2017): antithetic Gaussian perturbations of a mean, a
+/// search gradient from shaped fitness, and an optimiser step on the mean.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OpenAiEs {
     config: OpenAiEsConfig,
@@ -116,6 +118,7 @@ pub struct OpenAiEs {
 }
 
 impl OpenAiEs {
+    /// OpenAI-ES searching around `mean`.
     pub fn new(config: OpenAiEsConfig, mean: Vec<f32>, seed: u64) -> Result<Self, EvolveError> {
         config.validate()?;
         config.noise.check("openai_es", mean.len())?;
@@ -139,6 +142,7 @@ impl OpenAiEs {
         })
     }
 
+    /// The hyper-parameters.
     pub fn config(&self) -> &OpenAiEsConfig {
         &self.config
     }

@@ -61,18 +61,22 @@ impl Population {
         population
     }
 
+    /// Members.
     pub fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
 
+    /// Whether there are no members.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// Member `i`'s genes.
     pub fn genome(&self, i: usize) -> &[f32] {
         &self.genes[self.offsets[i]..self.offsets[i + 1]]
     }
 
+    /// Member `i`'s genes, writable.
     pub fn genome_mut(&mut self, i: usize) -> &mut [f32] {
         &mut self.genes[self.offsets[i]..self.offsets[i + 1]]
     }
@@ -118,6 +122,7 @@ impl Population {
             .collect()
     }
 
+    /// Whether any member carries its own network.
     pub fn has_bodies(&self) -> bool {
         self.bodies.is_some()
     }

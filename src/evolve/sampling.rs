@@ -207,10 +207,12 @@ impl NoiseRows {
         &self.row(i)[genes]
     }
 
+    /// Rows (members).
     pub fn len(&self) -> usize {
         self.offsets.len()
     }
 
+    /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.offsets.is_empty()
     }

@@ -38,6 +38,7 @@ impl Default for SnesConfig {
     }
 }
 
+/// SNES: a Gaussian with one standard deviation per gene, updated along the natural gradient.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Snes {
     config: SnesConfig,
@@ -110,6 +111,7 @@ impl Snes {
         })
     }
 
+    /// The current standard deviation of every gene.
     pub fn sigma(&self) -> &[f32] {
         &self.sigma
     }

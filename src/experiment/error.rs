@@ -9,13 +9,19 @@ use std::path::{Path, PathBuf};
 /// `file:line:column: key `k`: message` followed by the allowed values and a suggestion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigError {
+    /// The experiment file.
     pub file: PathBuf,
     /// 1-based; 0 when the problem has no place in the file.
     pub line: usize,
+    /// 1-based column; 0 when the problem has no place in the file.
     pub column: usize,
+    /// The offending key, if any.
     pub key: Option<String>,
+    /// What is wrong.
     pub message: String,
+    /// The values the key allows.
     pub allowed: Option<String>,
+    /// The allowed value closest to what was written.
     pub suggestion: Option<String>,
 }
 
@@ -44,7 +50,9 @@ impl std::error::Error for ConfigError {}
 
 /// Turns byte spans of one source text into positioned errors.
 pub struct Source<'a> {
+    /// The file, for messages.
     pub file: &'a Path,
+    /// Its text.
     pub text: &'a str,
 }
 

@@ -24,6 +24,8 @@ pub struct Trainer<'n, O: Optimizer> {
 }
 
 impl<'n, O: Optimizer> Trainer<'n, O> {
+    /// A trainer of `net` with `optimizer`, mini-batches of `batch` rows in an order
+    /// drawn from `seed`.
     pub fn new(
         net: &'n Network,
         loss: Loss,
@@ -58,6 +60,7 @@ impl<'n, O: Optimizer> Trainer<'n, O> {
         self.optimizer.steps()
     }
 
+    /// The optimiser and its state.
     pub fn optimizer(&self) -> &O {
         &self.optimizer
     }
@@ -96,10 +99,13 @@ impl<'n, O: Optimizer> Trainer<'n, O> {
 /// Loss and accuracy of a genome on a whole data set (not charged as training samples).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Evaluation {
+    /// Mean loss over the data set.
     pub loss: f32,
+    /// Fraction of rows classified right (0 for regression).
     pub accuracy: f32,
 }
 
+/// Loss and accuracy of `params` on all of `data` (not charged as training examples).
 pub fn evaluate(
     net: &Network,
     params: &Params,

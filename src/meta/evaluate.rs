@@ -17,11 +17,15 @@ type TaskCurve = (usize, Vec<(f32, f32)>);
 /// `0..=inner.steps`, for each number of shots.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvalPoint {
+    /// Shots per class of the evaluation tasks.
     pub shots: usize,
+    /// Inner steps taken (0: before adaptation).
     pub inner_steps: usize,
     /// Support examples seen in this lifetime (shots per class × classes).
     pub lifetime_shots: usize,
+    /// Mean query loss.
     pub loss: f64,
+    /// Mean query accuracy (digits) or loss (sine).
     pub metric: f64,
 }
 

@@ -13,7 +13,9 @@ use crate::task::{self, Dataset, Labels, SineFamily};
 /// One task of a family.
 #[derive(Debug, Clone)]
 pub struct FewShotTask {
+    /// The shots a lifetime learns from.
     pub support: Dataset,
+    /// Held-out points of the same task that score what was learned.
     pub query: Dataset,
 }
 
@@ -21,7 +23,9 @@ pub struct FewShotTask {
 /// only `Test`, so a method cannot score by memorising the evaluation classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// Meta-training: the training classes.
     Train,
+    /// Evaluation: the held-out classes.
     Test,
 }
 
@@ -248,10 +252,12 @@ impl DatasetBuilder {
 /// digits splits by class instead).
 #[derive(Debug, Clone, Default)]
 pub struct DigitImages {
+    /// Images (64 pixels in 0–1) of each class 0–9.
     pub by_class: Vec<Vec<Vec<f32>>>,
 }
 
 impl DigitImages {
+    /// The embedded digits, grouped by class.
     pub fn load() -> Self {
         let split = task::digits();
         let mut by_class = vec![Vec::new(); 10];

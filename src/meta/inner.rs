@@ -54,7 +54,9 @@ impl InnerLoop {
 /// Buffers for one adaptation, reused across calls.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    /// Forward and backward buffers.
     pub ws: Workspace,
+    /// The gradient.
     pub grad: Vec<f32>,
 }
 

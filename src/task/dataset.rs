@@ -14,15 +14,19 @@ pub enum Labels {
 pub struct Dataset {
     /// `[rows, features]`, row-major.
     pub inputs: Vec<f32>,
+    /// Inputs per row.
     pub features: usize,
+    /// Class labels or target values.
     pub labels: Labels,
 }
 
 impl Dataset {
+    /// Rows.
     pub fn len(&self) -> usize {
         self.inputs.len() / self.features
     }
 
+    /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.inputs.is_empty()
     }
@@ -35,6 +39,7 @@ impl Dataset {
         }
     }
 
+    /// The labels as a loss consumes them.
     pub fn targets(&self) -> Targets<'_> {
         match &self.labels {
             Labels::Classes { labels, .. } => Targets::Classes(labels),
@@ -68,6 +73,7 @@ impl Dataset {
         }
     }
 
+    /// Row `i`'s inputs.
     pub fn row(&self, i: usize) -> &[f32] {
         &self.inputs[i * self.features..(i + 1) * self.features]
     }
@@ -96,13 +102,18 @@ impl Dataset {
 /// A gathered mini-batch; its buffers are reused from call to call.
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
+    /// Inputs, `rows × features`, row-major.
     pub inputs: Vec<f32>,
+    /// Class labels (classification).
     pub classes: Vec<u32>,
+    /// Target values (regression).
     pub values: Vec<f32>,
+    /// Rows gathered.
     pub rows: usize,
 }
 
 impl Batch {
+    /// The batch's labels as a loss consumes them.
     pub fn targets(&self) -> Targets<'_> {
         if self.values.is_empty() {
             Targets::Classes(&self.classes)
@@ -115,7 +126,10 @@ impl Batch {
 /// A task's fixed train/test split.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Split {
+    /// The task's name.
     pub name: String,
+    /// Rows learners may train on (and are charged for).
     pub train: Dataset,
+    /// Held-out rows that measure a learner (never charged).
     pub test: Dataset,
 }

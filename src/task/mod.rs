@@ -46,16 +46,24 @@ pub use synthetic::{parity, xor};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskKind {
+    /// XOR.
     Xor = 0,
+    /// N-bit parity.
     Parity = 1,
+    /// Two spirals.
     Spirals = 2,
+    /// The UCI digits.
     Digits = 3,
+    /// Sine regression.
     Sine = 4,
+    /// A motif anywhere in a bit string.
     Motif = 5,
+    /// Palindromes.
     Mirror = 6,
 }
 
 impl TaskKind {
+    /// Every task kind.
     pub const ALL: [TaskKind; 7] = [
         TaskKind::Xor,
         TaskKind::Parity,
@@ -66,6 +74,7 @@ impl TaskKind {
         TaskKind::Mirror,
     ];
 
+    /// The kind as written in files.
     pub fn name(self) -> &'static str {
         match self {
             TaskKind::Xor => "xor",

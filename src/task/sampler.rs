@@ -18,6 +18,7 @@ pub struct BatchSampler {
 }
 
 impl BatchSampler {
+    /// Batches of `batch` rows from `0..rows`, shuffled by `rng`.
     pub fn new(rows: usize, batch: usize, rng: Stream) -> Self {
         Self {
             rows,
@@ -29,10 +30,12 @@ impl BatchSampler {
         }
     }
 
+    /// Rows sampled from.
     pub fn rows(&self) -> usize {
         self.rows
     }
 
+    /// Rows per batch.
     pub fn batch(&self) -> usize {
         self.batch
     }

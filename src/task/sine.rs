@@ -12,8 +12,11 @@ use crate::rng::Stream;
 /// uniform on a closed interval `(low, high)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SineFamily {
+    /// Range of the amplitude.
     pub amplitude: (f32, f32),
+    /// Range of the phase.
     pub phase: (f32, f32),
+    /// Range of x.
     pub x: (f32, f32),
 }
 

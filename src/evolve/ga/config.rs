@@ -46,6 +46,7 @@ pub struct GaConfig {
     pub mutation_sigma: f32,
     /// Each member carries its own step size, mutated log-normally before its genes.
     pub self_adaptive: bool,
+    /// How a child combines two parents.
     pub crossover: Crossover,
     /// Probability that a child is bred by crossover rather than copied from one parent.
     pub crossover_rate: f32,

@@ -22,6 +22,8 @@ mod config;
 
 pub use config::{Crossover, GaConfig, Selection};
 
+/// A genetic algorithm: a population of genomes (each optionally with its own body),
+/// bred by selection, mutation, crossover and segmentation operators.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ga {
     config: GaConfig,
@@ -112,6 +114,7 @@ impl Ga {
         Self::new(config, Population::from_members(members), seed)
     }
 
+    /// The hyper-parameters.
     pub fn config(&self) -> &GaConfig {
         &self.config
     }
