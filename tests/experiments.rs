@@ -88,7 +88,7 @@ fn every_bad_experiment_file_exits_with_code_2_and_names_the_line_and_key() {
             "does not apply to `gradient`",
         ),
         ("target_out_of_range", ":16:10: key `target`", "[0, 1]"),
-        ("zero_seeds", ":3:9: key `seeds`", "at least 1"),
+        ("zero_seeds", ":3:9: key `seeds`", "between 1 and 10000"),
     ];
     for (name, position, phrase) in corpus {
         let file = format!("tests/bad/{name}.toml");

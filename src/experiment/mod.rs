@@ -20,6 +20,7 @@ pub mod hinton_nowlan;
 pub mod pipeline;
 pub mod progress;
 pub mod reference;
+pub mod resources;
 pub mod runner;
 
 pub use any::AnyExperiment;

@@ -228,6 +228,27 @@ impl TaskSpec {
         }
     }
 
+    /// `(train rows, test rows, features, outputs)` of the data [`build`](Self::build)
+    /// would make, computed without making it (so that sizes can be checked first).
+    /// Saturates instead of overflowing.
+    pub fn shape(&self) -> (usize, usize, usize, usize) {
+        match self {
+            TaskSpec::Xor(_) => (4, 4, 2, 1),
+            TaskSpec::Parity(t) => {
+                let rows = 1usize.checked_shl(t.bits as u32).unwrap_or(usize::MAX);
+                (rows, rows, t.bits, 1)
+            }
+            TaskSpec::Spirals(t) => {
+                let rows = t.points.saturating_mul(2);
+                (rows, rows, 2, 2)
+            }
+            TaskSpec::Digits(_) => (1348, 449, 64, 10),
+            TaskSpec::Sine(t) => (t.train, t.test, 1, 1),
+            TaskSpec::Motif(t) => (t.train, t.test, t.length, 2),
+            TaskSpec::Mirror(t) => (t.train, t.test, t.length, 2),
+        }
+    }
+
     /// Build the data (deterministic for the spec).
     pub fn build(&self) -> Split {
         match self {

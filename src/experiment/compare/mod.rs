@@ -128,6 +128,17 @@ impl Arm {
         }
     }
 
+    /// Training examples one step (gradient) or generation (evolution) consumes: the
+    /// schedule's unit and the smallest budget the arm can run on.
+    pub fn examples_per_step(&self) -> u64 {
+        match &self.learner {
+            LearnerConfig::Gradient(g) => g.batch as u64,
+            LearnerConfig::Evolution(e) => {
+                (e.batch as u64).saturating_mul(e.strategy.population().unwrap_or(1) as u64)
+            }
+        }
+    }
+
     /// What the arm runs, for tables: "gradient (adam)", "evolution (ga)".
     pub fn learner_label(&self) -> String {
         use crate::options::Tagged;

@@ -9,6 +9,10 @@ use crate::evolve::{EvolveError, StrategyConfig};
 use crate::experiment::config::table::Table;
 use crate::experiment::config::{Header, unique_names};
 use crate::experiment::error::ConfigError;
+use crate::experiment::resources::{
+    MAX_ARMS, MAX_HIDDEN_LAYERS, NOISE_TABLE_BYTES, Need, ROW_BYTES, dense_genes, fits,
+    parallel_runs, product, workspace_floats,
+};
 use crate::learn::OptimizerConfig;
 use crate::net::TyingPreset;
 use crate::options::{Invalid, Tagged};
@@ -42,13 +46,13 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<CompareExperiment, Co
         .ok_or_else(|| root.error("task", "a compare experiment needs a [task] table"))?;
     let task: TaskSpec = task_table.variant(&[], None)?;
     task.validate().map_err(|e| task_table.invalid(e))?;
-    let data = task.build();
 
     let network_table = root.table("network", "[network]")?;
     let network: NetworkSpec = match &network_table {
         Some(t) => t.rest(&[])?,
         None => NetworkSpec::default(),
     };
+    let network_at = network_table.as_ref().unwrap_or(root);
     let network_error = |key: &str, message: String| match &network_table {
         Some(t) => t.error(key, message),
         None => root.error("network", message),
@@ -56,6 +60,24 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<CompareExperiment, Co
     if let Err(e) = validate_network(&network) {
         return Err(network_error(e.key, e.message));
     }
+    // Sizes are checked before the data or any network is made.
+    let sizes = layer_sizes(&task, &network);
+    let (train, test, features, outputs) = task.shape();
+    let data_rows = (train as u128).saturating_add(test as u128);
+    let base = [
+        Need {
+            what: format!("the data set, {data_rows} rows"),
+            bytes: product(&[data_rows, (features + outputs) as u128, 4]),
+            at: (&task_table, data_key(&task, train, test)),
+        },
+        Need {
+            what: format!("the network, {} genes", dense_genes(&sizes)),
+            bytes: product(&[dense_genes(&sizes), 4 + 16]),
+            at: (network_at, "hidden"),
+        },
+    ];
+    fits(&base)?;
+    let data = task.build();
     if let Err(e) = build_network(&network, network.tying, network.tile, &task, &data) {
         let key = if network.tile.is_some() {
             "tile"
@@ -79,11 +101,66 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<CompareExperiment, Co
             "the experiment has no [[arm]] tables; add at least one learner to compare",
         ));
     }
+    if arm_tables.len() > MAX_ARMS {
+        return Err(arm_tables[MAX_ARMS].error("name", format!("at most {MAX_ARMS} arms")));
+    }
     unique_names(&arm_tables)?;
     let arms = arm_tables
         .iter()
         .map(|t| arm(t, &network, &task, &data))
         .collect::<Result<Vec<_>, _>>()?;
+    // Budgets are hard ceilings: every arm must afford at least one step.
+    for arm in &arms {
+        let step = arm.examples_per_step();
+        if budget.samples < step {
+            let key = match arm.learner {
+                LearnerConfig::Gradient(_) => "batch",
+                LearnerConfig::Evolution(_) => "population",
+            };
+            return Err(budget_table.error(
+                "samples",
+                format!(
+                    "must be at least {step}: one step of arm `{}` consumes {step} examples \
+                     (or make its `{key}` smaller)",
+                    arm.name
+                ),
+            ));
+        }
+    }
+    let mut needs: Vec<Need> = base.into_iter().collect();
+    let runs = (arms.len() as u128).saturating_mul(header.seeds as u128);
+    needs.push(Need {
+        what: format!("the records of {runs} runs"),
+        bytes: product(&[runs, budget.checkpoints as u128, ROW_BYTES]),
+        at: (root, "seeds"),
+    });
+    if arms
+        .iter()
+        .any(|a| matches!(a.learner, LearnerConfig::Evolution(_)))
+    {
+        needs.push(Need {
+            what: "the shared noise table".into(),
+            bytes: NOISE_TABLE_BYTES,
+            at: (root, "seeds"),
+        });
+    }
+    if let Some((table, arm)) = arm_tables
+        .iter()
+        .zip(&arms)
+        .max_by_key(|(_, a)| run_bytes(a, &sizes))
+    {
+        let key = match arm.learner {
+            LearnerConfig::Gradient(_) => "batch",
+            LearnerConfig::Evolution(_) => "population",
+        };
+        let parallel = parallel_runs(runs);
+        needs.push(Need {
+            what: format!("{parallel} runs at once like arm `{}`", arm.name),
+            bytes: run_bytes(arm, &sizes).saturating_mul(parallel),
+            at: (table, key),
+        });
+    }
+    fits(&needs)?;
     Ok(CompareExperiment {
         name: header.name,
         description: header.description,
@@ -95,7 +172,60 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<CompareExperiment, Co
     })
 }
 
+/// `[inputs, hidden..., outputs]` of the networks of `task`.
+fn layer_sizes(task: &TaskSpec, network: &NetworkSpec) -> Vec<usize> {
+    let (_, _, features, outputs) = task.shape();
+    let mut sizes = vec![features];
+    sizes.extend_from_slice(&network.hidden);
+    sizes.push(outputs);
+    sizes
+}
+
+/// The key that decides the size of `task`'s data.
+fn data_key(task: &TaskSpec, train: usize, test: usize) -> &'static str {
+    match task {
+        TaskSpec::Parity(_) => "bits",
+        TaskSpec::Spirals(_) => "points",
+        TaskSpec::Sine(_) | TaskSpec::Motif(_) | TaskSpec::Mirror(_) if train >= test => "train",
+        TaskSpec::Sine(_) | TaskSpec::Motif(_) | TaskSpec::Mirror(_) => "test",
+        _ => "kind",
+    }
+}
+
+/// Bytes one run of `arm` holds on networks with layer `sizes`: its genome(s), optimiser
+/// or strategy state, and its workspaces.
+fn run_bytes(arm: &Arm, sizes: &[usize]) -> u128 {
+    let genes = dense_genes(sizes);
+    match &arm.learner {
+        // Parameters, gradient, two optimiser moments, the evaluated copy.
+        LearnerConfig::Gradient(g) => {
+            product(&[genes, 5 * 4]).saturating_add(product(&[workspace_floats(sizes, g.batch), 4]))
+        }
+        LearnerConfig::Evolution(e) => {
+            let members = e.strategy.population().unwrap_or(1) as u128;
+            // This generation and the next, f32 genes.
+            let population = product(&[members, genes, 2 * 4]);
+            let workspaces = product(&[
+                members.min(4 * rayon::current_num_threads() as u128),
+                workspace_floats(sizes, e.batch),
+                4,
+            ]);
+            let model = match &e.strategy {
+                // C, B and B·D in f64.
+                StrategyConfig::CmaEs(_) => product(&[3, genes, genes, 8]),
+                _ => product(&[8, genes, 8]),
+            };
+            population.saturating_add(workspaces).saturating_add(model)
+        }
+    }
+}
+
 fn validate_network(network: &NetworkSpec) -> Result<(), Invalid> {
+    Invalid::unless(
+        network.hidden.len() <= MAX_HIDDEN_LAYERS,
+        "hidden",
+        format!("at most {MAX_HIDDEN_LAYERS} hidden layers"),
+    )?;
     Invalid::unless(
         network.hidden.iter().all(|&n| n >= 1),
         "hidden",

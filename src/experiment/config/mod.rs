@@ -15,6 +15,7 @@ use toml::de::DeTable;
 
 use super::any::AnyExperiment;
 use super::error::{ConfigError, Source};
+use super::resources::{MAX_NAME_BYTES, MAX_SEEDS};
 use crate::options::Tagged;
 use table::Table;
 
@@ -44,8 +45,8 @@ impl Header {
             ));
         }
         let seeds = root.get::<u64>("seeds")?.unwrap_or(DEFAULT_SEEDS);
-        if seeds == 0 {
-            return Err(root.error("seeds", "must be at least 1"));
+        if !(1..=MAX_SEEDS).contains(&seeds) {
+            return Err(root.error("seeds", format!("must be between 1 and {MAX_SEEDS}")));
         }
         Ok(Self {
             name,
@@ -62,6 +63,15 @@ pub(in crate::experiment) fn unique_names(arms: &[Table]) -> Result<(), ConfigEr
         let name = arm.require::<String>("name")?.trim().to_string();
         if name.is_empty() {
             return Err(arm.error("name", "must not be empty"));
+        }
+        if name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
+            return Err(arm.error(
+                "name",
+                format!(
+                    "must be at most {MAX_NAME_BYTES} bytes without control characters \
+                     (it becomes part of file names)"
+                ),
+            ));
         }
         if seen.contains(&name) {
             return Err(arm.error(
