@@ -11,16 +11,19 @@
 //! know about tasks, strategies or experiments.
 
 mod architecture;
+pub(crate) mod cpu;
 mod error;
 mod kernels;
 pub mod loss;
 mod network;
+mod passes;
 mod population;
 mod tying;
 
 pub use architecture::{Activation, Architecture, Head};
 pub use error::NetError;
 pub use loss::{Loss, Targets};
-pub use network::{Network, Params, Workspace};
+pub use network::{Network, Params};
+pub use passes::Workspace;
 pub use population::PopulationEvaluator;
 pub use tying::{LayerTying, TileRef, Tying, TyingPreset};

@@ -6,10 +6,10 @@
 //! single-threaded: parallelism lives one level up, across the population.
 //!
 //! Each function here is compiled twice from one source (see `multiversion!`): with AVX2
-//! and FMA, picked at run time when the CPU has them, and for the baseline target. The
-//! two builds differ only in that the products fuse their multiply-adds, so a machine
-//! always gives the same bits, whatever the thread count or the caller (a network alone or
-//! inside a population).
+//! and FMA, picked at run time when [`cpu::simd`] says the CPU has them, and for the
+//! baseline target. The two builds differ only in that the products fuse their
+//! multiply-adds, so a machine always gives the same bits, whatever the thread count or
+//! the caller (a network alone or inside a population).
 
 mod cross_entropy;
 mod gemm;
@@ -17,19 +17,14 @@ mod gemm;
 use gemm::{Epilogue, Strided, gemm};
 
 use super::Activation;
+#[cfg(target_arch = "x86_64")]
+use super::cpu;
 
 /// `a * b + c`, fused into one rounding when the build has FMA. Without the `fma` target
 /// feature `f32::mul_add` is a slow libm call, hence the switch.
 #[inline(always)]
 fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
     if FMA { a.mul_add(b, c) } else { a * b + c }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn has_avx2_fma() -> bool {
-    // Each check is a load of a cached flag after the first call.
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 
 /// `pub fn $name(args) -> ret` that runs `$generic::<true>` compiled for AVX2 + FMA when the
@@ -41,7 +36,7 @@ macro_rules! multiversion {
         #[allow(clippy::too_many_arguments)]
         pub fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
-            if has_avx2_fma() {
+            if cpu::simd().has_avx2_fma() {
                 #[target_feature(enable = "avx2,fma")]
                 #[allow(clippy::too_many_arguments)]
                 fn avx2_fma($($arg: $ty),*) $(-> $ret)? {
