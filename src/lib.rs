@@ -64,6 +64,7 @@
 //! (`docs/ARCHITECTURE.md` has the full graph).
 
 pub mod atomic;
+pub(crate) mod cpu;
 pub mod evolve;
 pub mod experiment;
 pub mod learn;

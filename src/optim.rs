@@ -211,11 +211,11 @@ struct AdamStep {
 }
 
 /// The elementwise update, compiled for AVX2 when the CPU has it (8 lanes rather than
-/// SSE2's 4), asked of the crate's one CPU query (`net::cpu`, shared with the network
+/// SSE2's 4), asked of the crate's one CPU query (`crate::cpu`, shared with the network
 /// kernels). No fused multiply-adds, so both builds give the same bits.
 fn adam_update(params: &mut [f32], grad: &[f32], m: &mut [f32], v: &mut [f32], step: AdamStep) {
     #[cfg(target_arch = "x86_64")]
-    if crate::net::cpu::simd().has_avx2() {
+    if crate::cpu::simd().has_avx2() {
         #[target_feature(enable = "avx2")]
         fn avx2(params: &mut [f32], grad: &[f32], m: &mut [f32], v: &mut [f32], step: AdamStep) {
             adam_update_generic(params, grad, m, v, step)

@@ -11,7 +11,6 @@
 //! know about tasks, strategies or experiments.
 
 mod architecture;
-pub(crate) mod cpu;
 mod error;
 mod kernels;
 pub mod loss;

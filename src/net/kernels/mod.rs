@@ -18,7 +18,7 @@ use gemm::{Epilogue, Strided, gemm};
 
 use super::Activation;
 #[cfg(target_arch = "x86_64")]
-use super::cpu;
+use crate::cpu;
 
 /// `a * b + c`, fused into one rounding when the build has FMA. Without the `fma` target
 /// feature `f32::mul_add` is a slow libm call, hence the switch.

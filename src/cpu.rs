@@ -1,8 +1,8 @@
 //! The one place the crate asks the CPU which instruction sets its kernels may use.
 //!
 //! The network kernels (`net::kernels`) and Adam's elementwise update (`optim`) both
-//! dispatch on [`simd`], so a machine's builds are chosen once and by one rule. It lives in
-//! `net` because the kernels are its main user; it knows nothing of networks or optimisers.
+//! dispatch on [`simd`], so a machine's builds are chosen once and by one rule. A leaf
+//! module: it knows nothing of networks or optimisers.
 
 // Off x86-64 nothing dispatches: every caller takes the baseline build unconditionally.
 #![cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
