@@ -228,6 +228,16 @@ impl<'a> Outer<'a> {
         !matches!(self.run, Loop::Scratch)
     }
 
+    /// Whether the initialisation (and evolved learning rates) are all finite. A loop
+    /// that went NaN or infinite stays so: the caller records the run as diverged.
+    pub fn healthy(&self) -> bool {
+        self.weights.iter().all(|w| w.is_finite())
+            && self
+                .lrs
+                .as_ref()
+                .is_none_or(|lrs| lrs.iter().all(|l| l.is_finite()))
+    }
+
     /// The current initialisation, and its per-layer inner learning rates if evolved.
     pub fn init(&self) -> (&[f32], Option<&[f32]>) {
         (&self.weights, self.lrs.as_deref())

@@ -65,15 +65,18 @@ impl Row for Record {
 }
 
 /// Sample counts at which to evaluate: `count` points evenly spaced on a log scale
-/// between one step's samples and the budget, rounded up to whole steps, deduplicated.
+/// between one step's samples and the last whole step within the budget, each rounded
+/// to the nearest whole step, deduplicated. The last is never above the budget: a run
+/// stops there, so budgets are hard ceilings.
 pub fn checkpoints(budget: u64, count: usize, per_step: u64) -> Vec<u64> {
     let per_step = per_step.max(1);
-    let first = per_step.min(budget) as f64;
-    let ratio = budget as f64 / first;
+    let last = (budget / per_step).max(1) * per_step;
+    let first = per_step as f64;
+    let ratio = last as f64 / first;
     let mut points: Vec<u64> = (0..count)
         .map(|k| {
             let x = first * ratio.powf(k as f64 / (count - 1).max(1) as f64);
-            (x / per_step as f64).ceil() as u64 * per_step
+            ((x / per_step as f64).round() as u64 * per_step).clamp(per_step, last)
         })
         .collect();
     points.dedup();
@@ -258,5 +261,13 @@ mod tests {
         assert_eq!(&c[..4], &[100, 500, 2200, 10_000]);
         // Many checkpoints on few steps collapse to distinct whole steps.
         assert_eq!(checkpoints(300, 40, 100), vec![100, 200, 300]);
+    }
+
+    #[test]
+    fn the_last_checkpoint_is_the_last_whole_step_within_the_budget() {
+        // 20 M examples in generations of 128 × 64 = 8,192: 2,441 whole generations.
+        let c = checkpoints(20_000_000, 40, 8192);
+        assert_eq!(c.last(), Some(&(2441 * 8192)));
+        assert!(c.iter().all(|&s| s <= 20_000_000 && s % 8192 == 0));
     }
 }

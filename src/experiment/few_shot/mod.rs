@@ -103,6 +103,23 @@ pub struct MetaArm {
 }
 
 impl MetaArm {
+    /// Training examples one outer step consumes on tasks of `support` and `query` rows:
+    /// used to refuse a budget below one step before anything runs (the loops
+    /// themselves charge what they consume; a test checks the two agree).
+    pub fn examples_per_step(&self, support: usize, query: usize) -> u64 {
+        let (support, query) = (support as u64, query as u64);
+        let lifetime = (self.inner_steps as u64).saturating_mul(support);
+        match &self.method {
+            Method::Scratch(_) => 0,
+            Method::Pretrain(_) => support + query,
+            Method::Reptile(_) => lifetime,
+            Method::Fomaml(_) => lifetime + query,
+            Method::Evolution(e) => (e.strategy.population().unwrap_or(1) as u64)
+                .saturating_mul(e.tasks as u64)
+                .saturating_mul(lifetime + query),
+        }
+    }
+
     /// This arm's lifetime learner during outer training.
     pub fn inner(&self) -> InnerLoop {
         InnerLoop {
@@ -149,6 +166,18 @@ impl FewShotExperiment {
             self.network.activation,
             head,
         )?))
+    }
+
+    /// `(support, query)` rows of one training task: shots and query points, per class for
+    /// digits.
+    pub fn task_rows(&self) -> (usize, usize) {
+        match &self.family {
+            Family::Sine(t) => (self.inner.shots, t.query),
+            Family::Digits(t) => (
+                self.inner.shots.saturating_mul(t.ways),
+                t.query.saturating_mul(t.ways),
+            ),
+        }
     }
 
     /// The shots at which the slow–fast trade-off is reported: the training shots if

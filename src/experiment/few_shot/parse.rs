@@ -7,6 +7,10 @@ use crate::experiment::compare::parse::evolution_strategy;
 use crate::experiment::config::table::Table;
 use crate::experiment::config::{Header, unique_names};
 use crate::experiment::error::ConfigError;
+use crate::experiment::resources::{
+    MAX_ARMS, MAX_EVALUATION_TASKS, NOISE_TABLE_BYTES, Need, ROW_BYTES, dense_genes, fits,
+    parallel_runs, product, workspace_floats,
+};
 use crate::meta::{DigitImages, EvolutionMethod, Family, InnerLoop, InnerOptimizer, Method};
 use crate::options::{Invalid, Tagged};
 
@@ -74,9 +78,14 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
                 "must be between 1 and 1000",
             )
             .and(Invalid::unless(
-                evaluation.tasks >= 1,
+                (1..=MAX_EVALUATION_TASKS).contains(&evaluation.tasks),
                 "tasks",
-                "must be at least 1",
+                format!("must be between 1 and {MAX_EVALUATION_TASKS}"),
+            ))
+            .and(Invalid::unless(
+                evaluation.shots.len() <= 64,
+                "shots",
+                "at most 64 numbers of shots",
             ));
             check.map_err(|e| t.invalid(e))?;
             evaluation
@@ -135,6 +144,38 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
         budget,
         arms: Vec::new(),
     };
+    if arm_tables.len() > MAX_ARMS {
+        return Err(arm_tables[MAX_ARMS].error("name", format!("at most {MAX_ARMS} arms")));
+    }
+    // Sizes are checked before any network or task is made.
+    let mut sizes = vec![experiment.family.inputs()];
+    sizes.extend_from_slice(&experiment.network.hidden);
+    sizes.push(experiment.family.outputs());
+    let (support, query) = experiment.task_rows();
+    let rows = (support as u128).saturating_add(query as u128);
+    let threads = rayon::current_num_threads() as u128;
+    let network_at = root.table("network", "[network]")?;
+    let family_key = if let Family::Digits(_) = experiment.family {
+        "ways"
+    } else {
+        "query"
+    };
+    let base =
+        [
+            Need {
+                what: format!("the network, {} genes", dense_genes(&sizes)),
+                bytes: product(&[dense_genes(&sizes), 4]),
+                at: (network_at.as_ref().unwrap_or(root), "hidden"),
+            },
+            Need {
+                what: format!("one task per thread, {rows} rows each"),
+                bytes: product(&[threads, rows, (sizes[0] + 1) as u128, 4]).saturating_add(
+                    product(&[threads, workspace_floats(&sizes, support.max(query)), 4]),
+                ),
+                at: (&family_table, family_key),
+            },
+        ];
+    fits(&base)?;
     let net = experiment
         .network()
         .map_err(|e| root.error("network", e.to_string()))?;
@@ -143,6 +184,59 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
         let arm = arm(table, &experiment.inner.lifetime, net.genome_len(), layers)?;
         experiment.arms.push(arm);
     }
+    // Budgets are hard ceilings: every outer loop must afford one step.
+    for arm in &experiment.arms {
+        let step = arm.examples_per_step(support, query);
+        if experiment.budget.outer_samples < step {
+            return Err(budget_table.error(
+                "outer_samples",
+                format!(
+                    "must be at least {step}: one outer step of arm `{}` consumes {step} examples",
+                    arm.name
+                ),
+            ));
+        }
+    }
+    let runs = (experiment.arms.len() as u128).saturating_mul(experiment.seeds as u128);
+    let per_point = product(&[
+        experiment.evaluation.shots.len() as u128,
+        experiment.evaluation.steps as u128 + 1,
+    ]);
+    let mut needs: Vec<Need> = base.into_iter().collect();
+    needs.push(Need {
+        what: format!("the records of {runs} runs"),
+        bytes: product(&[
+            runs,
+            experiment.budget.checkpoints as u128,
+            per_point,
+            ROW_BYTES,
+        ]),
+        at: (root, "seeds"),
+    });
+    let genes = (net.genome_len() + layers) as u128;
+    if let Some((table, members)) = arm_tables
+        .iter()
+        .zip(&experiment.arms)
+        .filter_map(|(t, a)| match &a.method {
+            Method::Evolution(e) => Some((t, e.strategy.population().unwrap_or(1) as u128)),
+            _ => None,
+        })
+        .max_by_key(|(_, members)| *members)
+    {
+        let parallel = parallel_runs(runs);
+        // This generation, the next, and every member's adapted weights.
+        needs.push(Need {
+            what: format!("{parallel} evolution runs at once, {members} members each"),
+            bytes: product(&[parallel, members, genes, 3 * 4]),
+            at: (table, "population"),
+        });
+        needs.push(Need {
+            what: "the shared noise table".into(),
+            bytes: NOISE_TABLE_BYTES,
+            at: (table, "strategy"),
+        });
+    }
+    fits(&needs)?;
     Ok(experiment)
 }
 

@@ -32,6 +32,8 @@ pub struct MetaSummary {
     pub lifetime_shots: usize,
     /// Runs.
     pub n: usize,
+    /// Runs whose initialisation diverged (recorded at the point they stopped).
+    pub diverged: usize,
     /// IQM of the test metric over runs.
     pub iqm: f64,
     /// Lower end of the 95% bootstrap interval.
@@ -81,6 +83,7 @@ pub fn write(
                 inner_steps: steps,
                 lifetime_shots: rows[0].lifetime_shots,
                 n: rows.len(),
+                diverged: rows.iter().filter(|r| r.status != "ok").count(),
                 iqm: ci.point,
                 ci_low: ci.low,
                 ci_high: ci.high,
@@ -176,9 +179,19 @@ fn markdown(experiment: &FewShotExperiment, summaries: &[MetaSummary]) -> String
     let _ = writeln!(md, "{header}\n{rule}");
     for (arm, rows) in experiment.arms.iter().zip(finals(experiment, summaries)) {
         let outer = rows.first().map_or(0, |r| r.outer_samples);
+        let diverged: usize = summaries
+            .iter()
+            .filter(|s| s.arm == arm.name && s.shots == shots[0] && s.inner_steps == 0)
+            .map(|s| s.diverged)
+            .sum();
+        let note = if diverged > 0 {
+            format!(" ({diverged}/{} diverged)", experiment.seeds)
+        } else {
+            String::new()
+        };
         let _ = write!(
             md,
-            "| {} | {} | {} |",
+            "| {}{note} | {} | {} |",
             arm.name,
             method_name(&arm.method),
             plot::compact_number(outer as f64)

@@ -34,6 +34,8 @@ pub struct MetaRecord {
     pub test_metric: f64,
     /// Seconds since the run started.
     pub wall_s: f64,
+    /// `ok`, or `diverged` (the initialisation went non-finite; the run stopped there).
+    pub status: String,
 }
 
 impl Row for MetaRecord {
@@ -48,6 +50,9 @@ impl Row for MetaRecord {
     }
     fn units(&self) -> u64 {
         self.outer_samples
+    }
+    fn diverged(&self) -> bool {
+        self.status != "ok"
     }
 }
 
@@ -97,19 +102,27 @@ pub fn execute(
         steps: experiment.evaluation.steps,
         ..arm.inner()
     };
-    for target in schedule(
-        experiment.budget.outer_samples,
-        experiment.budget.checkpoints,
-    ) {
+    let budget = experiment.budget.outer_samples;
+    // Every step of an outer loop costs what its first did (the same task shapes, the
+    // same inner loop), so a step that would cross the budget is never taken.
+    let mut step_cost = 0;
+    let mut diverged = false;
+    for target in schedule(budget, experiment.budget.checkpoints) {
         if target > 0 && !outer.learns() {
             break;
         }
-        while outer.samples() < target {
+        while outer.samples() < target && outer.samples() + step_cost <= budget {
             if context.stopped() {
                 return Ok(None);
             }
+            let before = outer.samples();
             outer.step()?;
+            step_cost = outer.samples() - before;
             context.progress(outer.samples());
+            if !outer.healthy() {
+                diverged = true;
+                break;
+            }
         }
         if records
             .last()
@@ -141,7 +154,11 @@ pub fn execute(
                 test_loss: p.loss,
                 test_metric: p.metric,
                 wall_s: started.elapsed().as_secs_f64(),
+                status: if diverged { "diverged" } else { "ok" }.into(),
             });
+        }
+        if diverged {
+            break;
         }
     }
     Ok(Some(records))
