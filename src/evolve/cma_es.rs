@@ -6,12 +6,13 @@
 //! step-size control and evolution paths every variant shares, and the [`Strategy`]
 //! impl. The parts: [`constants`] (Table 1's weights and learning rates), [`full`] (the
 //! d × d covariance on nalgebra, its eigensystem refreshed only every
-//! `λ / ((c₁ + c_μ) d 10)` generations so its O(d³) cost is spread out), and
-//! [`separable`] (the diagonal covariance).
+//! `λ / ((c₁ + c_μ) d 10)` generations so its O(d³) cost is spread out), [`separable`]
+//! (the diagonal covariance) and [`stopping`] (which of pycma's termination rules hold).
 
 mod constants;
 mod full;
 mod separable;
+mod stopping;
 
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
@@ -20,8 +21,10 @@ use self::constants::Constants;
 use self::full::FullCovariance;
 use self::separable::DiagonalCovariance;
 use super::sampling::{NoiseRows, NoiseSource};
+use super::termination::FitnessHistory;
 use super::{
-    Candidate, EvolveError, Generation, Population, Strategy, begin_tell, require, shaping,
+    Candidate, EvolveError, Generation, Population, Strategy, TerminationReason, begin_tell,
+    require, shaping,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -44,6 +47,31 @@ pub struct CmaEsConfig {
     pub max_covariance_mib: f64,
     #[serde(default)]
     pub noise: NoiseSource,
+    /// Stop ([`TerminationReason::TolFun`]) once the best fitness of each of the last
+    /// `10 + ⌈30 d/λ⌉` generations and every fitness of the current one lie within a range
+    /// below this. pycma's `tolfun`, default 1e-11 (`cma/options_parameters.py`).
+    #[serde(default = "default_tolfun")]
+    pub tolfun: f64,
+    /// Stop ([`TerminationReason::TolX`]) once `σ √Cᵢᵢ` and `σ |p_c,ᵢ|` are below this in
+    /// every coordinate. pycma's `tolx`, default 1e-11.
+    #[serde(default = "default_tolx")]
+    pub tolx: f64,
+    /// Stop ([`TerminationReason::ConditionNumber`]) once the condition number of `C`
+    /// exceeds this. pycma's `tolconditioncov`, default 1e14.
+    #[serde(default = "default_tol_condition")]
+    pub tol_condition: f64,
+}
+
+fn default_tolfun() -> f64 {
+    1e-11
+}
+
+fn default_tolx() -> f64 {
+    1e-11
+}
+
+fn default_tol_condition() -> f64 {
+    1e14
 }
 
 impl Default for CmaEsConfig {
@@ -54,6 +82,9 @@ impl Default for CmaEsConfig {
             covariance: Covariance::Full,
             max_covariance_mib: 512.0,
             noise: NoiseSource::Table,
+            tolfun: default_tolfun(),
+            tolx: default_tolx(),
+            tol_condition: default_tol_condition(),
         }
     }
 }
@@ -88,14 +119,17 @@ pub struct CmaEs {
     p_c: DVector<f64>,
     /// Boxed to keep [`super::AnyStrategy`]'s variants of similar size.
     model: Box<Model>,
+    /// Recent generations' fitness, for the `TolFun` rule.
+    history: FitnessHistory,
     /// `mean` as handed out. Serialised so that a restored run's centre is there before
     /// its first `tell`.
     #[serde(default)]
     mean_f32: Vec<f32>,
     #[serde(skip)]
     noise: NoiseRows,
+    /// Boxed, like `model`, to keep [`super::AnyStrategy`]'s variants of similar size.
     #[serde(skip)]
-    step: Step,
+    step: Box<Step>,
     #[serde(skip)]
     population: Population,
     #[serde(skip)]
@@ -122,6 +156,14 @@ impl CmaEs {
             config.sigma > 0.0 && config.sigma.is_finite(),
             "> 0",
         )?;
+        for (option, value, least) in [
+            ("tolfun", config.tolfun, 0.0),
+            ("tolx", config.tolx, 0.0),
+            ("tol_condition", config.tol_condition, 1.0),
+        ] {
+            let expected = format!(">= {least}");
+            require(name, option, value, value >= least, &expected)?;
+        }
         let model = match config.covariance {
             Covariance::Full => {
                 let mib = FullCovariance::bytes(n) / (1u64 << 20) as f64;
@@ -147,9 +189,10 @@ impl CmaEs {
             p_sigma: DVector::zeros(n),
             p_c: DVector::zeros(n),
             model,
+            history: FitnessHistory::new(n, lambda),
             mean_f32: mean,
             noise: NoiseRows::default(),
-            step: Step::default(),
+            step: Box::default(),
             population: Population::default(),
             asked: false,
         })
@@ -206,6 +249,7 @@ impl Strategy for CmaEs {
         let report = begin_tell(self.asked, self.generation, fitness, &self.population)?;
         let n = self.dim();
         self.asked = false;
+        self.history.record(fitness);
         // Parents: the best μ with finite fitness; weights renormalised if fewer are finite.
         let parents: Vec<usize> = shaping::ranking(fitness)
             .into_iter()
@@ -233,7 +277,7 @@ impl Strategy for CmaEs {
         } = self.consts;
 
         if self.step.y_w.len() != n {
-            self.step = Step {
+            *self.step = Step {
                 y_w: DVector::zeros(n),
                 whitened: DVector::zeros(n),
             };
@@ -244,7 +288,7 @@ impl Strategy for CmaEs {
                 model.recombine(&self.noise, &parents, &weights, &mut self.step)
             }
         }
-        let Step { y_w, whitened } = &self.step;
+        let Step { y_w, whitened } = &*self.step;
         // m ← m + σ y_w
         self.mean.axpy(self.sigma, y_w, 1.0);
         // p_σ ← (1 − c_σ) p_σ + √(c_σ (2 − c_σ) μ_eff) C^{-1/2} y_w
@@ -286,6 +330,10 @@ impl Strategy for CmaEs {
 
     fn generation(&self) -> u64 {
         self.generation
+    }
+
+    fn stop(&self) -> Option<TerminationReason> {
+        self.termination()
     }
 
     fn cost(&self) -> String {

@@ -23,6 +23,7 @@ pub mod sampling;
 pub mod segmentation;
 pub mod shaping;
 mod snes;
+mod termination;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -35,6 +36,7 @@ pub use openai_es::{OpenAiEs, OpenAiEsConfig};
 pub use population::Population;
 pub use shaping::FitnessShaping;
 pub use snes::{Snes, SnesConfig};
+pub use termination::TerminationReason;
 
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum EvolveError {
@@ -150,6 +152,10 @@ pub trait Strategy: Send {
     fn generation(&self) -> u64;
     /// Memory held and arithmetic per generation, in words, for logs and up-front checks.
     fn cost(&self) -> String;
+    /// Why the strategy would stop on its own now, if it would (budgets are the caller's).
+    fn stop(&self) -> Option<TerminationReason> {
+        None
+    }
 }
 
 /// Any strategy's configuration, as one serialisable value.
@@ -255,6 +261,9 @@ impl Strategy for AnyStrategy {
     }
     fn cost(&self) -> String {
         self.inner().cost()
+    }
+    fn stop(&self) -> Option<TerminationReason> {
+        self.inner().stop()
     }
 }
 

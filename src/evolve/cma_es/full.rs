@@ -3,7 +3,7 @@
 //! plus rank-μ update. Owns every O(d²) matrix; knows nothing of step-size control,
 //! evolution paths or fitness (the caller passes `p_c` and the ranked parents).
 
-use nalgebra::{DMatrix, DVector, SymmetricEigen};
+use nalgebra::{DMatrix, DVector, DVectorView, SymmetricEigen};
 use serde::{Deserialize, Serialize};
 
 use super::Step;
@@ -150,5 +150,20 @@ impl FullCovariance {
         }
         self.b = eigen.eigenvectors;
         self.eigen_generation = generation;
+    }
+
+    /// `Cᵢᵢ`, the variance of coordinate `i`.
+    pub fn variance(&self, i: usize) -> f64 {
+        self.c[(i, i)]
+    }
+
+    /// `max λ(C) / min λ(C)` from the last eigendecomposition.
+    pub fn condition(&self) -> f64 {
+        (self.d.max() / self.d.min()).powi(2)
+    }
+
+    /// Principal axis `i` of `C` scaled to its length, `√λᵢ bᵢ`: column `i` of `B·D`.
+    pub fn axis(&self, i: usize) -> DVectorView<'_, f64> {
+        self.bd.column(i)
     }
 }

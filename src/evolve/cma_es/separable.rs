@@ -103,4 +103,14 @@ impl DiagonalCovariance {
             *c = keep * *c + c_1 * p * p + c_mu * *c * zz;
         }
     }
+
+    /// `Cᵢᵢ`, the variance of coordinate `i`.
+    pub fn variance(&self, i: usize) -> f64 {
+        self.c[i]
+    }
+
+    /// `max Cᵢᵢ / min Cᵢᵢ`, exact for a diagonal matrix.
+    pub fn condition(&self) -> f64 {
+        self.c.max() / self.c.min()
+    }
 }
