@@ -3,7 +3,8 @@
 
 use baldwin::evolve::{
     AnyStrategy, CmaEs, CmaEsConfig, Covariance, Crossover, Driver, Ga, GaConfig, OpenAiEs,
-    OpenAiEsConfig, Population, Selection, Snes, SnesConfig, Strategy, evaluate, segmentation,
+    OpenAiEsConfig, Population, Selection, Snes, SnesConfig, Strategy, TerminationReason, evaluate,
+    segmentation,
 };
 use baldwin::experiment::compare::BatchFitness;
 use baldwin::learn::{Loss, evaluate as evaluate_params};
@@ -234,6 +235,63 @@ fn full_cma_es_refuses_a_covariance_that_does_not_fit_and_suggests_alternatives(
         ..Default::default()
     };
     assert!(CmaEs::new(sep, vec![0.0; 20_000], 0).is_ok());
+}
+
+#[test]
+fn cma_es_refuses_negative_or_nan_stopping_tolerances() {
+    let bad = [
+        CmaEsConfig {
+            tolfun: -1e-11,
+            ..Default::default()
+        },
+        CmaEsConfig {
+            tolx: f64::NAN,
+            ..Default::default()
+        },
+        CmaEsConfig {
+            tol_condition: 0.5,
+            ..Default::default()
+        },
+    ];
+    for (config, option) in bad.into_iter().zip(["tolfun", "tolx", "tol_condition"]) {
+        let err = CmaEs::new(config, vec![0.0; 3], 0).unwrap_err();
+        assert!(err.to_string().contains(option), "{err}");
+    }
+}
+
+#[test]
+fn cma_es_config_without_stopping_keys_takes_pycmas_defaults() {
+    let json = r#"{"population": null, "sigma": 0.1, "covariance": "full",
+                   "max_covariance_mib": 512.0}"#;
+    let config: CmaEsConfig = serde_json::from_str(json).unwrap();
+    assert_eq!(config, CmaEsConfig::default());
+    assert_eq!(
+        (config.tolfun, config.tolx, config.tol_condition),
+        (1e-11, 1e-11, 1e14)
+    );
+}
+
+#[test]
+fn any_strategy_reports_why_its_cma_es_stopped_and_other_strategies_never_stop() {
+    // Constant fitness on the 17 genes of a 2-4-1 network with λ = 32: TolFun once the
+    // history of 10 + ⌈30·17/32⌉ = 26 generations is full.
+    let net = xor_net();
+    assert_eq!(net.genome_len(), 17);
+    for mut strategy in strategies(&net, 0) {
+        let name = strategy.name();
+        let mut stopped = None;
+        for _ in 0..30 {
+            let n = strategy.ask().len();
+            strategy.tell(&vec![1.0; n]).unwrap();
+            stopped = stopped.or(strategy.stop().map(|r| (r, strategy.generation())));
+        }
+        match name {
+            "cma_es" | "sep_cma_es" => {
+                assert_eq!(stopped, Some((TerminationReason::TolFun, 26)), "{name}")
+            }
+            _ => assert_eq!(stopped, None, "{name}"),
+        }
+    }
 }
 
 fn tied_net() -> Network {

@@ -2,17 +2,29 @@
 //! full covariance matrix, and the separable variant sep-CMA-ES (Ros & Hansen 2008) whose
 //! covariance is diagonal — O(d) memory and time, for networks with thousands of genes.
 //!
-//! Arithmetic is in f64; genomes are handed out as f32. The eigendecomposition of the
-//! full covariance is refreshed only every `λ / ((c₁ + c_μ) d 10)` generations, as the
-//! tutorial recommends, so its O(d³) cost is spread over generations.
+//! Arithmetic is in f64; genomes are handed out as f32. This file owns the options, the
+//! step-size control and evolution paths every variant shares, and the [`Strategy`]
+//! impl. The parts: [`constants`] (Table 1's weights and learning rates), [`full`] (the
+//! d × d covariance on nalgebra, its eigensystem refreshed only every
+//! `λ / ((c₁ + c_μ) d 10)` generations so its O(d³) cost is spread out), [`separable`]
+//! (the diagonal covariance) and [`stopping`] (which of pycma's termination rules hold).
 
-use nalgebra::{DMatrix, SymmetricEigen};
-use rayon::prelude::*;
+mod constants;
+mod full;
+mod separable;
+mod stopping;
+
+use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::sampling::{GENE_CHUNK, NoiseRows, NoiseSource};
+use self::constants::Constants;
+use self::full::FullCovariance;
+use self::separable::DiagonalCovariance;
+use super::sampling::{NoiseRows, NoiseSource};
+use super::termination::FitnessHistory;
 use super::{
-    Candidate, EvolveError, Generation, Population, Strategy, begin_tell, require, shaping,
+    Candidate, EvolveError, Generation, Population, Strategy, TerminationReason, begin_tell,
+    require, shaping,
 };
 
 /// The shape of the covariance matrix.
@@ -50,6 +62,31 @@ pub struct CmaEsConfig {
     pub max_covariance_mib: f64,
     /// Where the noise comes from.
     pub noise: NoiseSource,
+    /// Stop ([`TerminationReason::TolFun`]) once the best fitness of each of the last
+    /// `10 + ⌈30 d/λ⌉` generations and every fitness of the current one lie within a range
+    /// below this. pycma's `tolfun`, default 1e-11 (`cma/options_parameters.py`).
+    #[serde(default = "default_tolfun")]
+    pub tolfun: f64,
+    /// Stop ([`TerminationReason::TolX`]) once `σ √Cᵢᵢ` and `σ |p_c,ᵢ|` are below this in
+    /// every coordinate. pycma's `tolx`, default 1e-11.
+    #[serde(default = "default_tolx")]
+    pub tolx: f64,
+    /// Stop ([`TerminationReason::ConditionNumber`]) once the condition number of `C`
+    /// exceeds this. pycma's `tolconditioncov`, default 1e14.
+    #[serde(default = "default_tol_condition")]
+    pub tol_condition: f64,
+}
+
+fn default_tolfun() -> f64 {
+    1e-11
+}
+
+fn default_tolx() -> f64 {
+    1e-11
+}
+
+fn default_tol_condition() -> f64 {
+    1e14
 }
 
 impl Default for CmaEsConfig {
@@ -60,6 +97,9 @@ impl Default for CmaEsConfig {
             covariance: Covariance::Full,
             max_covariance_mib: 512.0,
             noise: NoiseSource::Table,
+            tolfun: default_tolfun(),
+            tolx: default_tolx(),
+            tol_condition: default_tol_condition(),
         }
     }
 }
@@ -97,8 +137,16 @@ impl CmaEsConfig {
             self.sigma > 0.0 && self.sigma.is_finite(),
             "> 0",
         )?;
+        for (option, value, least) in [
+            ("tolfun", self.tolfun, 0.0),
+            ("tolx", self.tolx, 0.0),
+            ("tol_condition", self.tol_condition, 1.0),
+        ] {
+            let expected = format!(">= {least}");
+            require(name, option, value, value >= least, &expected)?;
+        }
         if self.covariance == Covariance::Full {
-            let mib = CmaEs::full_bytes(dim) / (1u64 << 20) as f64;
+            let mib = FullCovariance::bytes(dim) / (1u64 << 20) as f64;
             if mib > self.max_covariance_mib {
                 return Err(EvolveError::CovarianceTooLarge {
                     dim,
@@ -112,57 +160,22 @@ impl CmaEsConfig {
     }
 }
 
-/// Strategy constants of the tutorial's Table 1 (positive recombination weights only).
+/// The covariance model, as the configuration's [`Covariance`] chose it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Constants {
-    lambda: usize,
-    mu: usize,
-    weights: Vec<f64>,
-    mu_eff: f64,
-    c_sigma: f64,
-    d_sigma: f64,
-    c_c: f64,
-    c_1: f64,
-    c_mu: f64,
-    /// E‖N(0, I)‖ ≈ √n (1 − 1/(4n) + 1/(21n²)).
-    chi_n: f64,
+#[serde(rename_all = "snake_case")]
+enum Model {
+    Full(FullCovariance),
+    Separable(DiagonalCovariance),
 }
 
-impl Constants {
-    fn new(n: usize, lambda: usize, covariance: Covariance) -> Self {
-        let nf = n as f64;
-        let mu = lambda / 2;
-        let raw: Vec<f64> = (1..=mu)
-            .map(|i| ((lambda as f64 + 1.0) / 2.0).ln() - (i as f64).ln())
-            .collect();
-        let sum: f64 = raw.iter().sum();
-        let weights: Vec<f64> = raw.iter().map(|w| w / sum).collect();
-        let mu_eff = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
-        let c_sigma = (mu_eff + 2.0) / (nf + mu_eff + 5.0);
-        let d_sigma = 1.0 + 2.0 * (((mu_eff - 1.0) / (nf + 1.0)).sqrt() - 1.0).max(0.0) + c_sigma;
-        let c_c = (4.0 + mu_eff / nf) / (nf + 4.0 + 2.0 * mu_eff / nf);
-        let mut c_1 = 2.0 / ((nf + 1.3).powi(2) + mu_eff);
-        let mut c_mu =
-            (2.0 * (mu_eff - 2.0 + 1.0 / mu_eff) / ((nf + 2.0).powi(2) + mu_eff)).min(1.0 - c_1);
-        if covariance == Covariance::Separable {
-            // Ros & Hansen 2008: a diagonal model can learn (n + 2)/3 times faster.
-            let speedup = (nf + 2.0) / 3.0;
-            c_1 = (c_1 * speedup).min(1.0);
-            c_mu = (c_mu * speedup).min(1.0 - c_1);
-        }
-        Self {
-            lambda,
-            mu,
-            weights,
-            mu_eff,
-            c_sigma,
-            d_sigma,
-            c_c,
-            c_1,
-            c_mu,
-            chi_n: nf.sqrt() * (1.0 - 1.0 / (4.0 * nf) + 1.0 / (21.0 * nf * nf)),
-        }
-    }
+/// What recombination hands the path updates, kept between generations so that `tell`
+/// allocates nothing of size d.
+#[derive(Debug, Clone, Default)]
+struct Step {
+    /// `y_w = Σ wᵢ yᵢ:λ`, the mean's step.
+    y_w: DVector<f64>,
+    /// `C^{-1/2} y_w`, which drives the step-size path.
+    whitened: DVector<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -171,31 +184,23 @@ pub struct CmaEs {
     consts: Constants,
     seed: u64,
     generation: u64,
-    mean: Vec<f64>,
+    mean: DVector<f64>,
     sigma: f64,
-    p_sigma: Vec<f64>,
-    p_c: Vec<f64>,
-    /// Full: `C`, row-major `d × d`. Separable: the diagonal of `C`.
-    c: Vec<f64>,
-    /// Full only: eigenvectors `B` (columns) scaled by `D` = √eigenvalues: `BD = B·diag(D)`.
-    bd: Vec<f64>,
-    /// Full only: `B`.
-    b: Vec<f64>,
-    eigen_generation: u64,
+    p_sigma: DVector<f64>,
+    p_c: DVector<f64>,
+    /// Boxed to keep [`super::AnyStrategy`]'s variants of similar size.
+    model: Box<Model>,
+    /// Recent generations' fitness, for the `TolFun` rule.
+    history: FitnessHistory,
     /// `mean` as handed out. Serialised so that a restored run's centre is there before
     /// its first `tell`.
     #[serde(default)]
     mean_f32: Vec<f32>,
     #[serde(skip)]
     noise: NoiseRows,
-    /// Full only: this generation's `z` and `y = BD·z`, `λ × d`.
+    /// Boxed, like `model`, to keep [`super::AnyStrategy`]'s variants of similar size.
     #[serde(skip)]
-    z: Vec<f64>,
-    #[serde(skip)]
-    y: Vec<f64>,
-    /// Boxed to keep [`super::AnyStrategy`]'s variants of similar size.
-    #[serde(skip)]
-    scratch: Box<Scratch>,
+    step: Box<Step>,
     #[serde(skip)]
     population: Population,
     #[serde(skip)]
@@ -208,50 +213,36 @@ impl CmaEs {
         let n = mean.len();
         config.validate(n)?;
         let lambda = config.resolved(n).population.expect("resolved");
-        let consts = Constants::new(n, lambda, config.covariance);
-        let (c, bd, b) = match config.covariance {
-            Covariance::Full => {
-                let identity: Vec<f64> = (0..n * n)
-                    .map(|k| if k / n == k % n { 1.0 } else { 0.0 })
-                    .collect();
-                (identity.clone(), identity.clone(), identity)
-            }
-            Covariance::Separable => (vec![1.0; n], Vec::new(), Vec::new()),
+        let model = match config.covariance {
+            Covariance::Full => Box::new(Model::Full(FullCovariance::identity(n))),
+            Covariance::Separable => Box::new(Model::Separable(DiagonalCovariance::identity(n))),
         };
         Ok(Self {
             sigma: config.sigma,
+            consts: Constants::new(n, lambda, config.covariance),
             config,
-            consts,
             seed,
             generation: 0,
-            mean: mean.iter().map(|&m| m as f64).collect(),
-            p_sigma: vec![0.0; n],
-            p_c: vec![0.0; n],
-            c,
-            bd,
-            b,
-            eigen_generation: 0,
+            mean: DVector::from_iterator(n, mean.iter().map(|&m| m as f64)),
+            p_sigma: DVector::zeros(n),
+            p_c: DVector::zeros(n),
+            model,
+            history: FitnessHistory::new(n, lambda),
             mean_f32: mean,
             noise: NoiseRows::default(),
-            z: Vec::new(),
-            y: Vec::new(),
-            scratch: Box::default(),
+            step: Box::default(),
             population: Population::default(),
             asked: false,
         })
     }
 
-    /// Bytes of the full model: C, B and B·D in f64.
-    fn full_bytes(n: usize) -> f64 {
-        3.0 * (n * n * 8) as f64
-    }
-
     /// Flops per generation of the full model: sampling `λ·2d²`, rank-μ `μ·2d²`, and the
     /// amortised eigendecomposition (≈ 9d³ every `λ/((c₁+c_μ)·d·10)` generations).
     fn full_flops(n: usize, lambda: usize) -> f64 {
-        let consts = Constants::new(n, lambda, Covariance::Full);
+        let period = Constants::new(n, lambda, Covariance::Full)
+            .eigen_period(n)
+            .max(1.0);
         let nf = n as f64;
-        let period = (lambda as f64 / ((consts.c_1 + consts.c_mu) * nf * 10.0)).max(1.0);
         2.0 * nf * nf * (lambda + lambda / 2) as f64 + 9.0 * nf.powi(3) / period
     }
 
@@ -265,209 +256,6 @@ impl CmaEs {
 
     fn dim(&self) -> usize {
         self.mean.len()
-    }
-
-    /// `out = M · v` for row-major `M` (`n × n`).
-    fn mat_vec(m: &[f64], v: &[f64], out: &mut [f64]) {
-        let n = v.len();
-        for (o, row) in out.iter_mut().zip(m.chunks_exact(n)) {
-            *o = row.iter().zip(v).map(|(a, b)| a * b).sum();
-        }
-    }
-
-    fn update_eigensystem(&mut self) {
-        let n = self.dim();
-        let c = DMatrix::from_fn(n, n, |i, j| 0.5 * (self.c[i * n + j] + self.c[j * n + i]));
-        let eigen = SymmetricEigen::new(c);
-        let d: Vec<f64> = eigen
-            .eigenvalues
-            .iter()
-            .map(|&e| e.max(1e-20).sqrt())
-            .collect();
-        for i in 0..n {
-            for (j, d) in d.iter().enumerate() {
-                let b = eigen.eigenvectors[(i, j)];
-                self.b[i * n + j] = b;
-                self.bd[i * n + j] = b * d;
-            }
-        }
-        self.eigen_generation = self.generation;
-    }
-
-    /// Full: `z` (λ × n, f64) from the noise rows, `y = BD·z`, `x = m + σ y`.
-    fn sample_full(&mut self) {
-        let (lambda, n) = (self.consts.lambda, self.dim());
-        self.z.resize(lambda * n, 0.0);
-        self.y.resize(lambda * n, 0.0);
-        for (k, z) in self.z.chunks_exact_mut(n).enumerate() {
-            z.iter_mut()
-                .zip(self.noise.row(k))
-                .for_each(|(z, &e)| *z = e as f64);
-        }
-        // y[λ, n] = z[λ, n] · (BD)ᵀ
-        // SAFETY: z is λ×n, bd is n×n read transposed through its strides, y is λ×n.
-        unsafe {
-            matrixmultiply::dgemm(
-                lambda,
-                n,
-                n,
-                1.0,
-                self.z.as_ptr(),
-                n as isize,
-                1,
-                self.bd.as_ptr(),
-                1,
-                n as isize,
-                0.0,
-                self.y.as_mut_ptr(),
-                n as isize,
-                1,
-            );
-        }
-        let sigma = self.sigma;
-        let matrix = self.population.matrix_mut();
-        for (x, y) in matrix.chunks_exact_mut(n).zip(self.y.chunks_exact(n)) {
-            for ((x, y), m) in x.iter_mut().zip(y).zip(&self.mean) {
-                *x = (m + sigma * y) as f32;
-            }
-        }
-    }
-
-    /// Separable: `x = m + σ √C ⊙ z`, straight from the noise rows (neither `z` nor `y`
-    /// is stored: `tell` rereads the parents' rows).
-    fn sample_separable(&mut self) {
-        let n = self.dim();
-        let step = &mut self.scratch.step;
-        step.clear();
-        step.extend(self.c.iter().map(|c| self.sigma * c.sqrt()));
-        let (mean, step, noise) = (&self.mean, &self.scratch.step, &self.noise);
-        self.population
-            .matrix_mut()
-            .par_chunks_mut(n)
-            .enumerate()
-            .for_each(|(k, x)| {
-                for (((x, &m), &s), &z) in x.iter_mut().zip(mean).zip(step).zip(noise.row(k)) {
-                    *x = (m + s * z as f64) as f32;
-                }
-            });
-    }
-
-    /// Full: `y_w = Σ wᵢ yᵢ:λ`, `z_w = Σ wᵢ zᵢ:λ` and `C^{-1/2} y_w = B z_w`.
-    fn recombine_full(&mut self, parents: &[usize], weights: &[f64]) {
-        let n = self.dim();
-        let Scratch {
-            z_w, y_w, whitened, ..
-        } = &mut *self.scratch;
-        y_w.fill(0.0);
-        z_w.fill(0.0);
-        for (&k, &w) in parents.iter().zip(weights) {
-            let (y, z) = (&self.y[k * n..(k + 1) * n], &self.z[k * n..(k + 1) * n]);
-            for ((yw, zw), (&y, &z)) in y_w.iter_mut().zip(z_w.iter_mut()).zip(y.iter().zip(z)) {
-                *yw += w * y;
-                *zw += w * z;
-            }
-        }
-        Self::mat_vec(&self.b, z_w, whitened);
-    }
-
-    /// Separable: `z_w = Σ wᵢ zᵢ:λ` and `Σ wᵢ zᵢ:λ²` gene-wise over the parents' noise
-    /// rows, in parallel over gene chunks (each gene sums the parents in rank order, so
-    /// the bits do not depend on the thread count); `y_w = √C ⊙ z_w`, `C^{-1/2} y_w = z_w`.
-    fn recombine_separable(&mut self, parents: &[usize], weights: &[f64]) {
-        let Scratch {
-            z_w,
-            y_w,
-            whitened,
-            zz_w,
-            ..
-        } = &mut *self.scratch;
-        let noise = &self.noise;
-        z_w.par_chunks_mut(GENE_CHUNK)
-            .zip(zz_w.par_chunks_mut(GENE_CHUNK))
-            .enumerate()
-            .for_each(|(c, (z_w, zz_w))| {
-                let genes = c * GENE_CHUNK..c * GENE_CHUNK + z_w.len();
-                z_w.fill(0.0);
-                zz_w.fill(0.0);
-                for (&k, &w) in parents.iter().zip(weights) {
-                    let z = noise.row_part(k, genes.clone());
-                    for ((zw, zzw), &z) in z_w.iter_mut().zip(zz_w.iter_mut()).zip(z) {
-                        let z = z as f64;
-                        *zw += w * z;
-                        *zzw += w * z * z;
-                    }
-                }
-            });
-        for ((y, z), c) in y_w.iter_mut().zip(z_w.iter()).zip(&self.c) {
-            *y = c.sqrt() * z;
-        }
-        whitened.copy_from_slice(z_w);
-    }
-
-    /// Full: `C ← keep·C + c₁ p_c p_cᵀ + c_μ Σ wᵢ yᵢ yᵢᵀ`.
-    fn adapt_full(&mut self, parents: &[usize], weights: &[f64], keep: f64) {
-        let n = self.dim();
-        let (c_1, c_mu) = (self.consts.c_1, self.consts.c_mu);
-        let mut weighted = Vec::with_capacity(parents.len() * n);
-        for (&k, &w) in parents.iter().zip(weights) {
-            let s = w.sqrt();
-            weighted.extend(self.y[k * n..(k + 1) * n].iter().map(|y| s * y));
-        }
-        for i in 0..n {
-            for j in 0..n {
-                self.c[i * n + j] = keep * self.c[i * n + j] + c_1 * self.p_c[i] * self.p_c[j];
-            }
-        }
-        let mu = parents.len();
-        // C[n, n] += c_μ · Yᵀ[n, μ] · Y[μ, n]
-        // SAFETY: `weighted` is μ×n row-major; C is n×n.
-        unsafe {
-            matrixmultiply::dgemm(
-                n,
-                mu,
-                n,
-                c_mu,
-                weighted.as_ptr(),
-                1,
-                n as isize,
-                weighted.as_ptr(),
-                n as isize,
-                1,
-                1.0,
-                self.c.as_mut_ptr(),
-                n as isize,
-                1,
-            );
-        }
-    }
-}
-
-/// Per-generation work vectors, kept between generations so that `tell` allocates
-/// nothing of size `d`.
-#[derive(Debug, Clone, Default)]
-struct Scratch {
-    /// `z_w = Σ wᵢ zᵢ:λ`.
-    z_w: Vec<f64>,
-    /// `y_w = Σ wᵢ yᵢ:λ`, the mean's step.
-    y_w: Vec<f64>,
-    /// `C^{-1/2} y_w`, which drives the step-size path.
-    whitened: Vec<f64>,
-    /// Separable only: `Σ wᵢ zᵢ:λ²` gene-wise, the rank-μ update in whitened coordinates.
-    zz_w: Vec<f64>,
-    /// Separable only: `σ √C`, each gene's sampling step.
-    step: Vec<f64>,
-}
-
-impl Scratch {
-    fn resize(&mut self, n: usize) {
-        for v in [
-            &mut self.z_w,
-            &mut self.y_w,
-            &mut self.whitened,
-            &mut self.zz_w,
-        ] {
-            v.resize(n, 0.0);
-        }
     }
 }
 
@@ -486,9 +274,10 @@ impl Strategy for CmaEs {
         }
         self.noise
             .draw(self.config.noise, self.seed, self.generation, lambda, n);
-        match self.config.covariance {
-            Covariance::Full => self.sample_full(),
-            Covariance::Separable => self.sample_separable(),
+        let genes = self.population.matrix_mut();
+        match &mut *self.model {
+            Model::Full(model) => model.sample(&self.mean, self.sigma, &self.noise, genes),
+            Model::Separable(model) => model.sample(&self.mean, self.sigma, &self.noise, genes),
         }
         self.asked = true;
         &self.population
@@ -496,8 +285,9 @@ impl Strategy for CmaEs {
 
     fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError> {
         let report = begin_tell(self.asked, self.generation, fitness, &self.population)?;
-        let (lambda, n) = (self.consts.lambda, self.dim());
+        let n = self.dim();
         self.asked = false;
+        self.history.record(fitness);
         // Parents: the best μ with finite fitness; weights renormalised if fewer are finite.
         let parents: Vec<usize> = shaping::ranking(fitness)
             .into_iter()
@@ -524,20 +314,25 @@ impl Strategy for CmaEs {
             ..
         } = self.consts;
 
-        self.scratch.resize(n);
-        match self.config.covariance {
-            Covariance::Full => self.recombine_full(&parents, &weights),
-            Covariance::Separable => self.recombine_separable(&parents, &weights),
+        if self.step.y_w.len() != n {
+            *self.step = Step {
+                y_w: DVector::zeros(n),
+                whitened: DVector::zeros(n),
+            };
         }
-        let Scratch { y_w, whitened, .. } = &*self.scratch;
-        for (m, y) in self.mean.iter_mut().zip(y_w) {
-            *m += self.sigma * y;
+        match &mut *self.model {
+            Model::Full(model) => model.recombine(&parents, &weights, &mut self.step),
+            Model::Separable(model) => {
+                model.recombine(&self.noise, &parents, &weights, &mut self.step)
+            }
         }
+        let Step { y_w, whitened } = &*self.step;
+        // m ← m + σ y_w
+        self.mean.axpy(self.sigma, y_w, 1.0);
+        // p_σ ← (1 − c_σ) p_σ + √(c_σ (2 − c_σ) μ_eff) C^{-1/2} y_w
         let ps_coef = (c_sigma * (2.0 - c_sigma) * mu_eff).sqrt();
-        for (p, w) in self.p_sigma.iter_mut().zip(whitened) {
-            *p = (1.0 - c_sigma) * *p + ps_coef * w;
-        }
-        let ps_norm = self.p_sigma.iter().map(|p| p * p).sum::<f64>().sqrt();
+        self.p_sigma.axpy(ps_coef, whitened, 1.0 - c_sigma);
+        let ps_norm = self.p_sigma.norm();
         let decay = 1.0 - (1.0 - c_sigma).powi(2 * (self.generation as i32 + 1));
         let h_sigma = ps_norm / decay.sqrt() < (1.4 + 2.0 / (n as f64 + 1.0)) * chi_n;
         let pc_coef = if h_sigma {
@@ -545,31 +340,22 @@ impl Strategy for CmaEs {
         } else {
             0.0
         };
-        for (p, y) in self.p_c.iter_mut().zip(y_w) {
-            *p = (1.0 - c_c) * *p + pc_coef * y;
-        }
+        // p_c ← (1 − c_c) p_c + h_σ √(c_c (2 − c_c) μ_eff) y_w
+        self.p_c.axpy(pc_coef, y_w, 1.0 - c_c);
         let delta = if h_sigma { 0.0 } else { c_c * (2.0 - c_c) };
         let keep = 1.0 + c_1 * delta - c_1 - c_mu;
-        match self.config.covariance {
-            Covariance::Full => self.adapt_full(&parents, &weights, keep),
-            Covariance::Separable => {
-                // C ← keep·C + c₁ p_c² + c_μ Σ wᵢ yᵢ²,  with Σ wᵢ yᵢ² = C ⊙ Σ wᵢ zᵢ²
-                let Scratch { zz_w, .. } = &*self.scratch;
-                for ((c, p), zz) in self.c.iter_mut().zip(&self.p_c).zip(zz_w) {
-                    *c = keep * *c + c_1 * p * p + c_mu * *c * zz;
-                }
-            }
+        match &mut *self.model {
+            Model::Full(model) => model.adapt(&self.p_c, &parents, &weights, keep, (c_1, c_mu)),
+            Model::Separable(model) => model.adapt(&self.p_c, keep, (c_1, c_mu)),
         }
         self.sigma *= ((c_sigma / d_sigma) * (ps_norm / chi_n - 1.0)).exp();
         self.generation += 1;
-        if self.config.covariance == Covariance::Full {
-            let period = lambda as f64 / ((c_1 + c_mu) * n as f64 * 10.0);
-            if (self.generation - self.eigen_generation) as f64 >= period {
-                self.update_eigensystem();
-            }
+        if let Model::Full(model) = &mut *self.model {
+            model.refresh_eigensystem(self.generation, self.consts.eigen_period(n));
         }
         self.mean_f32.clear();
-        self.mean_f32.extend(self.mean.iter().map(|&m| m as f32));
+        self.mean_f32
+            .extend(self.mean.as_slice().iter().map(|&m| m as f32));
         Ok(report)
     }
 
@@ -584,12 +370,16 @@ impl Strategy for CmaEs {
         self.generation
     }
 
+    fn stop(&self) -> Option<TerminationReason> {
+        self.termination()
+    }
+
     fn cost(&self) -> String {
         let (n, lambda) = (self.dim(), self.consts.lambda);
         match self.config.covariance {
             Covariance::Full => format!(
                 "cma_es: {:.1} MiB of covariance model, ~{:.1} MFLOP per generation",
-                Self::full_bytes(n) / (1u64 << 20) as f64,
+                FullCovariance::bytes(n) / (1u64 << 20) as f64,
                 Self::full_flops(n, lambda) / 1e6
             ),
             Covariance::Separable => format!(

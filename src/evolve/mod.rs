@@ -24,6 +24,7 @@ pub mod sampling;
 pub mod segmentation;
 pub mod shaping;
 mod snes;
+mod termination;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -37,6 +38,7 @@ pub use openai_es::{OpenAiEs, OpenAiEsConfig};
 pub use population::Population;
 pub use shaping::FitnessShaping;
 pub use snes::{Snes, SnesConfig};
+pub use termination::TerminationReason;
 
 /// Why a strategy could not be built or told.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -187,6 +189,10 @@ pub trait Strategy: Send {
     /// between generations (a GA): Lamarckian inheritance writes learned genes back here
     /// before `tell`. `None` (the default) for strategies that resample every generation.
     fn population_mut(&mut self) -> Option<&mut Population> {
+        None
+    }
+    /// Why the strategy would stop on its own now, if it would (budgets are the caller's).
+    fn stop(&self) -> Option<TerminationReason> {
         None
     }
 }
@@ -340,6 +346,9 @@ impl Strategy for AnyStrategy {
     fn population_mut(&mut self) -> Option<&mut Population> {
         self.inner_mut().population_mut()
     }
+    fn stop(&self) -> Option<TerminationReason> {
+        self.inner().stop()
+    }
 }
 
 impl<S: Strategy + ?Sized> Strategy for Box<S> {
@@ -363,6 +372,9 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
     }
     fn population_mut(&mut self) -> Option<&mut Population> {
         (**self).population_mut()
+    }
+    fn stop(&self) -> Option<TerminationReason> {
+        (**self).stop()
     }
 }
 

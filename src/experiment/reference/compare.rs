@@ -241,6 +241,21 @@ pub(super) fn sections() -> Vec<super::Section> {
                     "full cma_es refuses a larger covariance (use sep_cma_es)",
                 ),
                 ("noise", "", "table | generated"),
+                (
+                    "tolfun",
+                    "",
+                    "stop: recent best fitness within this range (pycma)",
+                ),
+                (
+                    "tolx",
+                    "",
+                    "stop: every coordinate's step below this (pycma)",
+                ),
+                (
+                    "tol_condition",
+                    "",
+                    "stop: covariance condition number above this (pycma)",
+                ),
             ],
         ),
         s(

@@ -1,0 +1,169 @@
+//! The full covariance model of CMA-ES: `C` (d × d), its eigensystem `B`, `D` refreshed
+//! on the tutorial's lazy schedule, sampling `y = B·D·z`, recombination and the rank-one
+//! plus rank-μ update. Owns every O(d²) matrix; knows nothing of step-size control,
+//! evolution paths or fitness (the caller passes `p_c` and the ranked parents).
+
+use nalgebra::{DMatrix, DVector, DVectorView, SymmetricEigen};
+use serde::{Deserialize, Serialize};
+
+use super::Step;
+use crate::evolve::sampling::NoiseRows;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct FullCovariance {
+    /// `C`, d × d.
+    c: DMatrix<f64>,
+    /// `B`: the eigenvectors of `C` as columns, from generation `eigen_generation`.
+    b: DMatrix<f64>,
+    /// `D`: the square roots of `C`'s eigenvalues (the axis lengths), in `B`'s order.
+    d: DVector<f64>,
+    /// `B·diag(D)`, the sampling transform.
+    bd: DMatrix<f64>,
+    eigen_generation: u64,
+    /// Boxed to keep [`super::Model`]'s variants of similar size.
+    #[serde(skip)]
+    scratch: Box<Scratch>,
+}
+
+/// This generation's samples and work matrices, kept between generations so that a
+/// generation allocates nothing of size d².
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    /// `z`, d × λ: member k's standard normal in column k.
+    z: DMatrix<f64>,
+    /// `y = B·D·z`, d × λ.
+    y: DMatrix<f64>,
+    /// `z_w = Σ wᵢ zᵢ:λ`.
+    z_w: DVector<f64>,
+    /// d × μ: column i is `√wᵢ yᵢ:λ`, and its transpose, for the rank-μ update.
+    weighted: DMatrix<f64>,
+    weighted_t: DMatrix<f64>,
+}
+
+impl FullCovariance {
+    /// `C = B = B·D = I`.
+    pub fn identity(n: usize) -> Self {
+        Self {
+            c: DMatrix::identity(n, n),
+            b: DMatrix::identity(n, n),
+            d: DVector::from_element(n, 1.0),
+            bd: DMatrix::identity(n, n),
+            eigen_generation: 0,
+            scratch: Box::default(),
+        }
+    }
+
+    /// Bytes of the model: C, B and B·D in f64.
+    pub fn bytes(n: usize) -> f64 {
+        3.0 * (n * n * 8) as f64
+    }
+
+    /// `z` from the noise rows, `y = B·D·z`, and member k's genes `x = m + σ yₖ`.
+    pub fn sample(
+        &mut self,
+        mean: &DVector<f64>,
+        sigma: f64,
+        noise: &NoiseRows,
+        genes: &mut [f32],
+    ) {
+        let n = mean.len();
+        let lambda = genes.len() / n;
+        let Scratch { z, y, .. } = &mut *self.scratch;
+        if z.shape() != (n, lambda) {
+            *z = DMatrix::zeros(n, lambda);
+            *y = DMatrix::zeros(n, lambda);
+        }
+        for (k, z) in z.as_mut_slice().chunks_exact_mut(n).enumerate() {
+            z.iter_mut()
+                .zip(noise.row(k))
+                .for_each(|(z, &e)| *z = e as f64);
+        }
+        // y[d, λ] = BD[d, d] · z[d, λ]
+        y.gemm(1.0, &self.bd, z, 0.0);
+        for (x, y) in genes.chunks_exact_mut(n).zip(y.as_slice().chunks_exact(n)) {
+            for ((x, y), m) in x.iter_mut().zip(y).zip(mean.as_slice()) {
+                *x = (m + sigma * y) as f32;
+            }
+        }
+    }
+
+    /// `y_w = Σ wᵢ yᵢ:λ` and `C^{-1/2} y_w = B z_w` (as `y_w = B D z_w`).
+    pub fn recombine(&mut self, parents: &[usize], weights: &[f64], step: &mut Step) {
+        let Scratch { z, y, z_w, .. } = &mut *self.scratch;
+        if z_w.len() != z.nrows() {
+            *z_w = DVector::zeros(z.nrows());
+        }
+        z_w.fill(0.0);
+        step.y_w.fill(0.0);
+        for (&k, &w) in parents.iter().zip(weights) {
+            step.y_w.axpy(w, &y.column(k), 1.0);
+            z_w.axpy(w, &z.column(k), 1.0);
+        }
+        step.whitened.gemv(1.0, &self.b, z_w, 0.0);
+    }
+
+    /// `C ← keep·C + c₁ p_c p_cᵀ + c_μ Σ wᵢ yᵢ:λ yᵢ:λᵀ`.
+    pub fn adapt(
+        &mut self,
+        p_c: &DVector<f64>,
+        parents: &[usize],
+        weights: &[f64],
+        keep: f64,
+        (c_1, c_mu): (f64, f64),
+    ) {
+        let Scratch {
+            y,
+            weighted,
+            weighted_t,
+            ..
+        } = &mut *self.scratch;
+        let (n, mu) = (y.nrows(), parents.len());
+        if weighted.shape() != (n, mu) {
+            *weighted = DMatrix::zeros(n, mu);
+            *weighted_t = DMatrix::zeros(mu, n);
+        }
+        for (mut column, (&k, &w)) in weighted.column_iter_mut().zip(parents.iter().zip(weights)) {
+            column.copy_from(&y.column(k));
+            column *= w.sqrt();
+        }
+        weighted.transpose_to(weighted_t);
+        self.c.ger(c_1, p_c, p_c, keep);
+        // C[d, d] += c_μ · weighted[d, μ] · weightedᵀ[μ, d]
+        self.c.gemm(c_mu, weighted, weighted_t, 1.0);
+    }
+
+    /// Refresh `B` and `D` once `period` generations have passed since the last time
+    /// (tutorial §B.2: the O(d³) decomposition is spread over generations).
+    pub fn refresh_eigensystem(&mut self, generation: u64, period: f64) {
+        if ((generation - self.eigen_generation) as f64) < period {
+            return;
+        }
+        // C is symmetric in exact arithmetic; the rank updates round its two triangles
+        // differently, so decompose their average.
+        let symmetric = (&self.c + self.c.transpose()) * 0.5;
+        let eigen = SymmetricEigen::new(symmetric);
+        // A rounding-negative eigenvalue would give a NaN axis; floor it.
+        self.d = eigen.eigenvalues.map(|e| e.max(1e-20).sqrt());
+        self.bd.copy_from(&eigen.eigenvectors);
+        for (mut column, &d) in self.bd.column_iter_mut().zip(self.d.iter()) {
+            column *= d;
+        }
+        self.b = eigen.eigenvectors;
+        self.eigen_generation = generation;
+    }
+
+    /// `Cᵢᵢ`, the variance of coordinate `i`.
+    pub fn variance(&self, i: usize) -> f64 {
+        self.c[(i, i)]
+    }
+
+    /// `max λ(C) / min λ(C)` from the last eigendecomposition.
+    pub fn condition(&self) -> f64 {
+        (self.d.max() / self.d.min()).powi(2)
+    }
+
+    /// Principal axis `i` of `C` scaled to its length, `√λᵢ bᵢ`: column `i` of `B·D`.
+    pub fn axis(&self, i: usize) -> DVectorView<'_, f64> {
+        self.bd.column(i)
+    }
+}
