@@ -63,6 +63,8 @@
 //! everything; the `baldwin` binary is only the command line
 //! (`docs/ARCHITECTURE.md` has the full graph).
 
+#![warn(missing_docs)]
+
 pub mod atomic;
 pub(crate) mod cpu;
 pub mod evolve;

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 /// One optimiser step: `params ← params − update(grad)`.
 pub trait Optimizer: Send {
+    /// One update of `params` along `grad` (descent).
     fn step(&mut self, params: &mut [f32], grad: &[f32]);
+    /// The optimiser's name.
     fn name(&self) -> &'static str;
     /// Steps taken so far.
     fn steps(&self) -> u64;
@@ -18,12 +20,15 @@ pub trait Optimizer: Send {
 /// Plain SGD with L2 weight decay: `p ← p − lr·(g + λp)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sgd {
+    /// Step size.
     pub lr: f32,
+    /// L2 penalty added to the gradient.
     pub weight_decay: f32,
     steps: u64,
 }
 
 impl Sgd {
+    /// SGD with step size `lr`.
     pub fn new(lr: f32) -> Self {
         Self {
             lr,
@@ -32,6 +37,7 @@ impl Sgd {
         }
     }
 
+    /// The same optimiser with an L2 penalty.
     pub fn with_weight_decay(mut self, weight_decay: f32) -> Self {
         self.weight_decay = weight_decay;
         self
@@ -61,14 +67,18 @@ impl Optimizer for Sgd {
 /// `v ← μv + (g + λp)`, `p ← p − lr·v`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Momentum {
+    /// Step size.
     pub lr: f32,
+    /// Heavy-ball coefficient.
     pub momentum: f32,
+    /// L2 penalty added to the gradient.
     pub weight_decay: f32,
     velocity: Vec<f32>,
     steps: u64,
 }
 
 impl Momentum {
+    /// Heavy-ball momentum with step size `lr` and coefficient `momentum`.
     pub fn new(lr: f32, momentum: f32) -> Self {
         Self {
             lr,
@@ -79,6 +89,7 @@ impl Momentum {
         }
     }
 
+    /// The same optimiser with an L2 penalty.
     pub fn with_weight_decay(mut self, weight_decay: f32) -> Self {
         self.weight_decay = weight_decay;
         self
@@ -109,10 +120,15 @@ impl Optimizer for Momentum {
 /// as in AdamW (Loshchilov & Hutter 2019): `p ← p − lr·(m̂/(√v̂ + ε) + λp)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Adam {
+    /// Step size.
     pub lr: f32,
+    /// Decay of the first-moment estimate.
     pub beta1: f32,
+    /// Decay of the second-moment estimate.
     pub beta2: f32,
+    /// Added to the root of the second moment.
     pub eps: f32,
+    /// Decoupled weight decay.
     pub weight_decay: f32,
     m: Vec<f32>,
     v: Vec<f32>,
@@ -134,12 +150,14 @@ impl Adam {
         }
     }
 
+    /// The same optimiser with other moment decays.
     pub fn with_betas(mut self, beta1: f32, beta2: f32) -> Self {
         self.beta1 = beta1;
         self.beta2 = beta2;
         self
     }
 
+    /// The same optimiser with decoupled weight decay.
     pub fn with_weight_decay(mut self, weight_decay: f32) -> Self {
         self.weight_decay = weight_decay;
         self
@@ -342,8 +360,11 @@ mod tests {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AnyOptimizer {
+    /// SGD.
     Sgd(Sgd),
+    /// Heavy-ball momentum.
     Momentum(Momentum),
+    /// Adam.
     Adam(Adam),
 }
 

@@ -31,8 +31,8 @@ use super::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Covariance {
-    #[default]
     /// Full `d × d` covariance (moderate dimension).
+    #[default]
     Full,
     /// Diagonal covariance, sep-CMA-ES.
     Separable,
@@ -178,6 +178,7 @@ struct Step {
     whitened: DVector<f64>,
 }
 
+/// CMA-ES (Hansen's tutorial) with a full or a diagonal (sep-CMA-ES) covariance.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CmaEs {
     config: CmaEsConfig,
@@ -246,10 +247,12 @@ impl CmaEs {
         2.0 * nf * nf * (lambda + lambda / 2) as f64 + 9.0 * nf.powi(3) / period
     }
 
+    /// The current global step size σ.
     pub fn sigma(&self) -> f64 {
         self.sigma
     }
 
+    /// λ, members per generation.
     pub fn population_size(&self) -> usize {
         self.consts.lambda
     }

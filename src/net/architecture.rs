@@ -8,13 +8,18 @@ use super::NetError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Activation {
+    /// The hyperbolic tangent.
     Tanh,
+    /// `max(0, z)`.
     Relu,
+    /// `1 / (1 + e^(−z))`.
     Sigmoid,
+    /// `z`: a linear layer.
     Identity,
 }
 
 impl Activation {
+    /// Every activation.
     pub const ALL: [Activation; 4] = [
         Activation::Tanh,
         Activation::Relu,
@@ -22,6 +27,7 @@ impl Activation {
         Activation::Identity,
     ];
 
+    /// The activation as written in files.
     pub fn name(self) -> &'static str {
         match self {
             Activation::Tanh => "tanh",
@@ -31,6 +37,7 @@ impl Activation {
         }
     }
 
+    /// The activation of one pre-activation value.
     #[inline]
     pub fn apply(self, z: f32) -> f32 {
         match self {
@@ -140,14 +147,17 @@ impl Architecture {
         Self::new(sizes.to_vec(), vec![activation; hidden], head)
     }
 
+    /// `[inputs, hidden..., outputs]`.
     pub fn sizes(&self) -> &[usize] {
         &self.sizes
     }
 
+    /// Input features.
     pub fn inputs(&self) -> usize {
         self.sizes[0]
     }
 
+    /// Outputs of the readout.
     pub fn outputs(&self) -> usize {
         *self.sizes.last().expect("validated: at least two layers")
     }
@@ -170,10 +180,12 @@ impl Architecture {
             .unwrap_or(Activation::Identity)
     }
 
+    /// The readout's head.
     pub fn head(&self) -> Head {
         self.head
     }
 
+    /// Whether weight layer `layer` is the readout (the last).
     pub fn is_readout(&self, layer: usize) -> bool {
         layer + 1 == self.layers()
     }

@@ -12,6 +12,7 @@ use super::{Head, NetError};
 /// What a batch should produce: a class index per row, or a row of target values.
 #[derive(Debug, Clone, Copy)]
 pub enum Targets<'a> {
+    /// One class index per row.
     Classes(&'a [u32]),
     /// `[batch, outputs]`, row-major. For cross-entropy, each row is a distribution.
     Values(&'a [f32]),
@@ -62,6 +63,7 @@ impl Targets<'_> {
     }
 }
 
+/// A loss: what fitness and gradients minimise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Loss {
@@ -72,6 +74,7 @@ pub enum Loss {
 }
 
 impl Loss {
+    /// The loss as written in files and tables.
     pub fn name(self) -> &'static str {
         match self {
             Loss::Mse => "mse",

@@ -15,18 +15,22 @@ use super::{Activation, Architecture, LayerTying, NetError, Tying};
 /// A genome: one flat vector of genes.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Params {
+    /// The genes, in the network's genome layout.
     pub genes: Vec<f32>,
 }
 
 impl Params {
+    /// A genome of `genes`.
     pub fn new(genes: Vec<f32>) -> Self {
         Self { genes }
     }
 
+    /// Genes.
     pub fn len(&self) -> usize {
         self.genes.len()
     }
 
+    /// Whether there are no genes.
     pub fn is_empty(&self) -> bool {
         self.genes.is_empty()
     }
@@ -48,6 +52,7 @@ pub struct Network {
 }
 
 impl Network {
+    /// A network of `arch` whose weights are expressed through `tying`; checks that they fit.
     pub fn new(arch: Architecture, tying: Tying) -> Result<Self, NetError> {
         tying.check(&arch)?;
         let mut offset = 0;
@@ -76,14 +81,17 @@ impl Network {
         Self::new(arch, tying).expect("a dense tying always fits its architecture")
     }
 
+    /// The body plan.
     pub fn architecture(&self) -> &Architecture {
         &self.arch
     }
 
+    /// The segmentation map.
     pub fn tying(&self) -> &Tying {
         &self.tying
     }
 
+    /// Genes of a genome: gene blocks and biases of every layer.
     pub fn genome_len(&self) -> usize {
         self.genome_len
     }

@@ -255,6 +255,7 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// Empty buffers; they grow on first use and are reused after.
     pub fn new() -> Self {
         Self::default()
     }

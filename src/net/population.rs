@@ -13,12 +13,15 @@ use super::{Loss, NetError, Network, Targets, Workspace};
 /// core hands chunks over to the others instead of holding up the whole call.
 const CHUNKS_PER_THREAD: usize = 4;
 
+/// Evaluates many genomes on one batch in parallel, keeping a workspace per chunk of members
+/// across calls; results are bit-identical to one genome at a time.
 #[derive(Debug, Default)]
 pub struct PopulationEvaluator {
     workspaces: Vec<Workspace>,
 }
 
 impl PopulationEvaluator {
+    /// An evaluator with no workspaces yet.
     pub fn new() -> Self {
         Self::default()
     }

@@ -16,6 +16,7 @@ use super::{Architecture, NetError};
 /// One tile's pointer into its layer's gene blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TileRef {
+    /// The gene block the tile expresses.
     pub block: u32,
     /// Read the block with its rows reversed (the tile's mirror image along the input axis).
     pub mirrored: bool,
@@ -24,7 +25,9 @@ pub struct TileRef {
 /// The tiling of one weight layer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LayerTying {
+    /// Rows of every tile.
     pub tile_rows: usize,
+    /// Columns of every tile.
     pub tile_cols: usize,
     /// Tiles along the input axis.
     pub grid_rows: usize,
@@ -37,10 +40,12 @@ pub struct LayerTying {
 }
 
 impl LayerTying {
+    /// Genes of one gene block (`tile_rows × tile_cols`).
     pub fn block_len(&self) -> usize {
         self.tile_rows * self.tile_cols
     }
 
+    /// Weight genes of the layer: blocks × block length.
     pub fn weight_genes(&self) -> usize {
         self.blocks * self.block_len()
     }
@@ -140,6 +145,7 @@ pub enum TyingPreset {
 }
 
 impl TyingPreset {
+    /// Every preset.
     pub const ALL: [TyingPreset; 4] = [
         TyingPreset::None,
         TyingPreset::Translation,
@@ -147,6 +153,7 @@ impl TyingPreset {
         TyingPreset::All,
     ];
 
+    /// The preset as written in files.
     pub fn name(self) -> &'static str {
         match self {
             TyingPreset::None => "none",
@@ -252,6 +259,8 @@ impl Tying {
         Ok(tying)
     }
 
+    /// Check that the map fits `arch`: one layer map per weight layer, tiles that cover each
+    /// matrix.
     pub fn check(&self, arch: &Architecture) -> Result<(), NetError> {
         if self.layers.len() != arch.layers() {
             return Err(NetError::TyingLayerCount {
@@ -266,10 +275,12 @@ impl Tying {
         Ok(())
     }
 
+    /// The layer maps, one per weight layer.
     pub fn layers(&self) -> &[LayerTying] {
         &self.layers
     }
 
+    /// The map of weight layer `layer`.
     pub fn layer(&self, layer: usize) -> &LayerTying {
         &self.layers[layer]
     }

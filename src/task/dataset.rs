@@ -4,9 +4,19 @@ use crate::net::Targets;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Labels {
     /// One class index per row, `0..classes`.
-    Classes { labels: Vec<u32>, classes: usize },
+    Classes {
+        /// The class of each row.
+        labels: Vec<u32>,
+        /// Number of classes.
+        classes: usize,
+    },
     /// `[rows, width]` target values, row-major.
-    Values { values: Vec<f32>, width: usize },
+    Values {
+        /// The values.
+        values: Vec<f32>,
+        /// Values per row.
+        width: usize,
+    },
 }
 
 /// Rows of inputs with their labels.

@@ -3,7 +3,7 @@
 //! each charged for the training examples it consumes.
 //!
 //! The types here are the file's tables: each derives serde with its defaults, so the
-//! parser ([`parse`]), the resolved `config.toml` and `baldwin list` read one
+//! parser (`parse.rs`), the resolved `config.toml` and `baldwin list` read one
 //! declaration.
 
 mod fitness;
