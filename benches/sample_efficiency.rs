@@ -49,6 +49,7 @@ fn main() {
         let options = RunOptions {
             out: dir.clone(),
             resume: false,
+            replace: true,
         };
         let report = e
             .run(&options, &Silent, &stop)

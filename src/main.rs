@@ -1,5 +1,6 @@
 //! The `baldwin` command line. Exit codes: 0 success, 2 bad input (a bad experiment
-//! file or flag), 1 a failure while running, 130 interrupted (Ctrl-C).
+//! file or flag), 1 a failure while running, 130 interrupted (Ctrl-C), 143 terminated
+//! (SIGTERM).
 //!
 //! The library reports progress through an [`Observer`]; this program draws the bars,
 //! prints the summaries and decides what to delete.
@@ -49,6 +50,9 @@ enum Command {
         /// No progress output.
         #[arg(long)]
         quiet: bool,
+        /// Replace the results of another configuration in the output folder.
+        #[arg(long)]
+        force: bool,
     },
     /// Check experiment files without running them.
     Validate {
@@ -67,7 +71,8 @@ enum Command {
 enum Failure {
     BadInput(String),
     Running(String),
-    Interrupted(String),
+    /// Stopped by a signal; the exit code (130 for SIGINT, 143 for SIGTERM).
+    Interrupted(u8),
 }
 
 impl From<ConfigError> for Failure {
@@ -79,8 +84,11 @@ impl From<ConfigError> for Failure {
 impl From<RunError> for Failure {
     fn from(e: RunError) -> Self {
         match e {
-            RunError::Interrupted => Failure::Interrupted(e.to_string()),
-            RunError::ConfigMismatch { .. } => Failure::BadInput(e.to_string()),
+            RunError::Interrupted => Failure::Interrupted(130),
+            RunError::ConfigMismatch { .. }
+            | RunError::ForeignRun { .. }
+            | RunError::Locked { .. }
+            | RunError::BadResults { .. } => Failure::BadInput(e.to_string()),
             other => Failure::Running(other.to_string()),
         }
     }
@@ -99,7 +107,14 @@ fn main() -> ExitCode {
             seeds,
             resume,
             quiet,
-        }) => run_files(&files, out.as_deref(), seeds, resume, !quiet),
+            force,
+        }) => run_files(
+            &files,
+            out.as_deref(),
+            seeds,
+            Mode { resume, force },
+            !quiet,
+        ),
         Some(Command::Validate { files, resolved }) => validate(&files, resolved),
         Some(Command::List) => {
             print!("{}", reference::reference());
@@ -117,75 +132,150 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
-        Err(Failure::Interrupted(message)) => {
-            eprintln!("{message}");
-            ExitCode::from(130)
+        Err(Failure::Interrupted(code)) => {
+            eprintln!("{}", RunError::Interrupted);
+            ExitCode::from(code)
         }
     }
 }
 
-fn stop_flag() -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let handler = stop.clone();
-    // A second Ctrl-C while runs wind down is ignored; finished runs are already saved.
-    let _ = ctrlc::set_handler(move || handler.store(true, Ordering::Relaxed));
-    stop
+/// Flags raised by Ctrl-C (SIGINT) and by SIGTERM: either stops the runs cleanly (finished
+/// runs are saved; `--resume` continues), and the exit code says which one it was.
+struct Signals {
+    interrupt: Arc<AtomicBool>,
+    terminate: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Signals {
+    fn register() -> Self {
+        let signals = Signals {
+            interrupt: Arc::new(AtomicBool::new(false)),
+            terminate: Arc::new(AtomicBool::new(false)),
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        for (signal, flag) in [(SIGINT, &signals.interrupt), (SIGTERM, &signals.terminate)] {
+            let _ = signal_hook::flag::register(signal, flag.clone());
+            let _ = signal_hook::flag::register(signal, signals.stop.clone());
+        }
+        signals
+    }
+
+    /// The exit code of a run stopped by a signal: 128 + its number.
+    fn exit_code(&self) -> u8 {
+        if self.terminate.load(Ordering::Relaxed) && !self.interrupt.load(Ordering::Relaxed) {
+            143
+        } else {
+            130
+        }
+    }
+}
+
+/// What to do with a results folder that already holds runs.
+#[derive(Clone, Copy)]
+struct Mode {
+    /// Keep finished runs of the same configuration.
+    resume: bool,
+    /// Replace results of another configuration.
+    force: bool,
 }
 
 fn run_text(path: &Path, text: &str) -> Result<(), Failure> {
     let experiment = experiment::parse_any(path, text)?;
     let out = PathBuf::from("results").join(experiment.name());
-    execute(&experiment, &out, false, true)
+    let mode = Mode {
+        resume: false,
+        force: false,
+    };
+    execute(&experiment, &out, mode, true)
 }
 
 fn run_files(
     paths: &[PathBuf],
     out: Option<&Path>,
     seeds: Option<u64>,
-    resume: bool,
+    mode: Mode,
     progress: bool,
 ) -> Result<(), Failure> {
-    // Validate every file before running any.
-    let mut experiments = Vec::new();
+    // Validate every file, and where its results go, before running any.
+    let mut experiments: Vec<(AnyExperiment, PathBuf)> = Vec::new();
     for path in paths {
         let mut e = experiment::load_any(path)?;
         if let Some(seeds) = seeds {
             e.set_seeds(seeds);
         }
-        experiments.push(e);
-    }
-    for e in &experiments {
         let dir = match out {
             Some(dir) if paths.len() == 1 => dir.to_path_buf(),
             Some(dir) => dir.join(e.name()),
             None => PathBuf::from("results").join(e.name()),
         };
-        execute(e, &dir, resume, progress)?;
+        if let Some((other, _)) = experiments.iter().find(|(_, d)| *d == dir) {
+            return Err(Failure::BadInput(format!(
+                "{}: experiment `{}` would write into {}, as an earlier file's `{}` does; \
+                 rename one of them",
+                path.display(),
+                e.name(),
+                dir.display(),
+                other.name()
+            )));
+        }
+        experiments.push((e, dir));
+    }
+    for (e, dir) in &experiments {
+        execute(e, dir, mode, progress)?;
     }
     Ok(())
+}
+
+/// Decide what happens to earlier results in `out`: kept (`--resume`), recomputed (the
+/// same configuration), or — only with `--force` — replaced (another configuration).
+fn earlier_runs(experiment: &AnyExperiment, out: &Path, mode: Mode) -> Result<bool, Failure> {
+    if out.exists() && !out.is_dir() {
+        return Err(Failure::BadInput(format!(
+            "{} is a file, not a results folder; choose another --out",
+            out.display()
+        )));
+    }
+    let runs = out.join("runs");
+    let config = out.join("config.toml");
+    if mode.resume || !(runs.exists() || config.exists()) {
+        return Ok(false);
+    }
+    let same =
+        std::fs::read_to_string(&config).is_ok_and(|previous| previous == experiment.resolved());
+    if !same && !mode.force {
+        return Err(Failure::BadInput(format!(
+            "{} holds results of another configuration; rerun with --force to replace them, \
+             --resume if the change was intended to continue them, or choose another --out",
+            out.display()
+        )));
+    }
+    Ok(runs.exists())
 }
 
 fn execute(
     experiment: &AnyExperiment,
     out: &Path,
-    resume: bool,
+    mode: Mode,
     progress: bool,
 ) -> Result<(), Failure> {
-    let runs = out.join("runs");
-    if !resume && runs.exists() {
-        // Without --resume every run is recomputed: earlier run files must not linger.
-        std::fs::remove_dir_all(&runs)
-            .map_err(|e| Failure::Running(format!("{}: {e}", runs.display())))?;
-    }
-    let stop = stop_flag();
+    let replace = earlier_runs(experiment, out, mode)?;
+    let signals = Signals::register();
+    let stop = &signals.stop;
     let options = RunOptions {
         out: out.to_path_buf(),
-        resume,
+        resume: mode.resume,
+        replace,
     };
     let report = if progress {
-        experiment.run(&options, &bars::Bars::new(), &stop)?
+        experiment.run(&options, &bars::Bars::new(), stop)
     } else {
-        experiment.run(&options, &experiment::Silent, &stop)?
+        experiment.run(&options, &experiment::Silent, stop)
+    };
+    let report = match report {
+        Err(RunError::Interrupted) => return Err(Failure::Interrupted(signals.exit_code())),
+        other => other?,
     };
     println!("{}", report.markdown);
     println!("Results in {}:", out.display());
@@ -212,6 +302,12 @@ fn validate(paths: &[PathBuf], resolved: bool) -> Result<(), Failure> {
 }
 
 fn redraw(dir: &Path) -> Result<(), Failure> {
+    // `baldwin plot DIR/runs.csv` means its folder.
+    let dir = if dir.is_file() {
+        dir.parent().unwrap_or(Path::new("."))
+    } else {
+        dir
+    };
     let experiment = experiment::load_any(&dir.join("config.toml"))?;
     let report = experiment.redraw(dir)?;
     println!("{}", report.markdown);

@@ -9,6 +9,7 @@ use super::config::Header;
 use super::config::table::Table;
 use super::error::ConfigError;
 use super::pipeline::{Experiment, Report, Row, RunContext};
+use super::resources::{MAX_GENERATIONS, MAX_SEEDS, Need, ROW_BYTES, fits, parallel_runs, product};
 use super::runner::{RunError, io_error};
 use crate::meta::hinton_nowlan::{self, GenerationRecord, HintonNowlanConfig};
 use crate::options::Invalid;
@@ -109,13 +110,47 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<HintonNowlanExperimen
         Some(t) => t.rest(&[])?,
         None => HintonNowlanConfig::default(),
     };
+    let at = table.as_ref().unwrap_or(root);
+    let invalid = |key, message| match &table {
+        Some(t) => t.invalid(Invalid { key, message }),
+        None => root.error("hinton_nowlan", format!("{key}: {message}")),
+    };
     if let Err((key, message)) = config.validate() {
-        let invalid = Invalid { key, message };
-        return Err(match &table {
-            Some(t) => t.invalid(invalid),
-            None => root.error("hinton_nowlan", invalid.to_string()),
-        });
+        return Err(invalid(key, message));
     }
+    if config.seeds > MAX_SEEDS {
+        return Err(invalid("seeds", format!("must be at most {MAX_SEEDS}")));
+    }
+    if config.generations > MAX_GENERATIONS {
+        return Err(invalid(
+            "generations",
+            format!("must be at most {MAX_GENERATIONS}"),
+        ));
+    }
+    let arms = u128::from(config.learning) + u128::from(config.control);
+    let runs = arms * config.seeds as u128;
+    let genomes = product(&[config.population as u128, config.loci as u128]);
+    fits(&[
+        Need {
+            what: format!(
+                "{} runs at once, {genomes} alleles each",
+                parallel_runs(runs)
+            ),
+            // This generation's alleles, the next, and fitness per member.
+            bytes: product(&[
+                parallel_runs(runs),
+                genomes
+                    .saturating_mul(2)
+                    .saturating_add(product(&[config.population as u128, 8])),
+            ]),
+            at: (at, "population"),
+        },
+        Need {
+            what: format!("the records of {runs} runs"),
+            bytes: product(&[runs, config.generations as u128 + 1, ROW_BYTES]),
+            at: (at, "generations"),
+        },
+    ])?;
     Ok(HintonNowlanExperiment {
         name: header.name,
         description: header.description,

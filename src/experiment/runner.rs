@@ -6,8 +6,11 @@
 //! fingerprint), `runs/NN-arm-seedS.csv` (one per finished run), then the aggregates the
 //! experiment's report writes (`runs.csv`, `summary.csv`, `summary.md`, SVGs).
 //!
-//! The runner deletes nothing: without `--resume` it recomputes every run and overwrites
-//! its file; the program decides whether to clear a folder first.
+//! The runner deletes nothing on its own: without `--resume` it recomputes every run and
+//! overwrites its file; the program decides whether earlier run files are removed
+//! ([`RunOptions::replace`]). A lock file guards the folder against a second writer, and
+//! every run file carries a stamp (configuration fingerprint, arm, seed, rows, checksum)
+//! that `--resume` verifies before it keeps the run.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +20,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use thiserror::Error;
 
-use super::files::{read_rows, rows_csv, slug, write_atomic};
+use super::files::{RunStamp, fingerprint, read_rows, rows_csv, rows_from, slug, write_atomic};
 use super::pipeline::{Experiment, Report, Row, RunContext};
 use super::progress::{Observer, Plan, RunId, RunSummary};
 use crate::net::NetError;
@@ -55,6 +58,34 @@ pub enum RunError {
     /// Stopped by the stop flag (Ctrl-C); finished runs are saved.
     #[error("interrupted; finished runs are saved — rerun with --resume to continue")]
     Interrupted,
+    /// Another process is writing the results folder.
+    #[error(
+        "{dir} is in use by another baldwin process (pid {pid}); wait for it to finish or \
+         choose another --out folder"
+    )]
+    Locked {
+        /// The results folder.
+        dir: PathBuf,
+        /// The process holding it.
+        pid: u32,
+    },
+    /// `--resume` found a finished run of another configuration: mixing would be wrong.
+    #[error(
+        "{path} is a run of a different configuration; run without --resume to start \
+         over, or choose another --out folder"
+    )]
+    ForeignRun {
+        /// The run file.
+        path: PathBuf,
+    },
+    /// A results file that cannot be used (empty, unreadable, of unknown arms).
+    #[error("{path}: {reason}")]
+    BadResults {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// A closure turning an I/O error about `path` into a [`RunError`].
@@ -72,6 +103,9 @@ pub struct RunOptions {
     pub out: PathBuf,
     /// Keep the finished runs of an earlier invocation of the same configuration.
     pub resume: bool,
+    /// Remove the folder's earlier run files first (the caller's decision: the runner
+    /// deletes nothing on its own). Done after the folder is locked.
+    pub replace: bool,
 }
 
 /// The file of run (`arm_index`, `seed`).
@@ -80,12 +114,112 @@ pub fn run_file(out: &Path, arm_index: usize, arm: &str, seed: u64) -> PathBuf {
         .join(format!("{arm_index:02}-{}-seed{seed}.csv", slug(arm)))
 }
 
-/// A run file kept by `--resume`: it must parse, hold at least one row, and every row
-/// must belong to its (arm, seed). Anything else is run again.
-fn finished_rows<R: Row>(path: &Path, arm: &str, seed: u64) -> Option<Vec<R>> {
-    let rows: Vec<R> = read_rows(path).ok()?;
+/// What `--resume` makes of a run file.
+enum Kept<R> {
+    /// Intact, of this configuration, arm and seed: its rows.
+    Rows(Vec<R>),
+    /// Absent, cut short, damaged or mislabelled: the run is done again.
+    Redo,
+}
+
+/// A run file kept by `--resume` must carry a stamp (see [`RunStamp`]) whose checksum
+/// matches its rows, name this configuration, arm and seed, and hold exactly the rows it
+/// announces, each of its own arm and seed. A stamp of another configuration is an error
+/// (results are never mixed); anything else wrong means the run is done again.
+fn kept<R: Row>(
+    path: &Path,
+    config: u64,
+    arm_index: usize,
+    arm: &str,
+    seed: u64,
+) -> Result<Kept<R>, RunError> {
+    let Ok(contents) = std::fs::read(path) else {
+        return Ok(Kept::Redo);
+    };
+    let Some((stamp, csv)) = RunStamp::check(&contents) else {
+        return Ok(Kept::Redo);
+    };
+    if stamp.config != config {
+        return Err(RunError::ForeignRun {
+            path: path.to_path_buf(),
+        });
+    }
+    let Ok(rows) = rows_from::<R>(csv) else {
+        return Ok(Kept::Redo);
+    };
     let belongs = rows.iter().all(|r| r.arm() == arm && r.seed() == seed);
-    (!rows.is_empty() && belongs).then_some(rows)
+    let intact = stamp.arm == arm_index && stamp.seed == seed && stamp.rows == rows.len();
+    Ok(if belongs && intact && !rows.is_empty() {
+        Kept::Rows(rows)
+    } else {
+        Kept::Redo
+    })
+}
+
+/// A results folder held by this process: `.baldwin.lock` holds its pid and is removed
+/// when the guard is dropped. A lock whose process no longer runs is taken over.
+pub struct FolderLock {
+    path: PathBuf,
+}
+
+impl FolderLock {
+    /// Take the lock of `dir`, creating the folder; refuse if another live process holds it.
+    pub fn acquire(dir: &Path) -> Result<Self, RunError> {
+        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let path = dir.join(".baldwin.lock");
+        let me = std::process::id();
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut file) => {
+                    use std::io::Write;
+                    file.write_all(me.to_string().as_bytes())
+                        .map_err(io_error(&path))?;
+                    return Ok(Self { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|t| t.trim().parse::<u32>().ok());
+                    match holder {
+                        Some(pid) if pid != me && process_alive(pid) => {
+                            return Err(RunError::Locked {
+                                dir: dir.to_path_buf(),
+                                pid,
+                            });
+                        }
+                        // Stale (its process is gone) or unreadable: take it over.
+                        _ => {
+                            let _ = std::fs::remove_file(&path);
+                        }
+                    }
+                }
+                Err(e) => return Err(io_error(&path)(e)),
+            }
+        }
+        Err(RunError::Locked {
+            dir: dir.to_path_buf(),
+            pid: 0,
+        })
+    }
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Whether process `pid` still runs (Linux: `/proc/<pid>`; elsewhere assumed alive).
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
 }
 
 /// Run `experiment` into `options.out`, writing `resolved` as `config.toml`; returns
@@ -98,6 +232,11 @@ pub fn run<E: Experiment>(
     stop: &AtomicBool,
 ) -> Result<(Vec<E::Row>, Report), RunError> {
     let out = &options.out;
+    let _lock = FolderLock::acquire(out)?;
+    if options.replace && out.join("runs").exists() {
+        std::fs::remove_dir_all(out.join("runs")).map_err(io_error(out))?;
+    }
+    let config = fingerprint(resolved.as_bytes());
     let config_path = out.join("config.toml");
     if options.resume && config_path.exists() {
         let previous = std::fs::read_to_string(&config_path).map_err(io_error(&config_path))?;
@@ -105,7 +244,6 @@ pub fn run<E: Experiment>(
             return Err(RunError::ConfigMismatch { dir: out.clone() });
         }
     }
-    write_atomic(&config_path, resolved.as_bytes()).map_err(io_error(&config_path))?;
 
     let arms = experiment.arm_names();
     let jobs: Vec<(usize, u64)> = (0..arms.len())
@@ -114,11 +252,14 @@ pub fn run<E: Experiment>(
     let mut done: HashMap<(usize, u64), Vec<E::Row>> = HashMap::new();
     if options.resume {
         for &(a, seed) in &jobs {
-            if let Some(rows) = finished_rows(&run_file(out, a, &arms[a], seed), &arms[a], seed) {
+            let path = run_file(out, a, &arms[a], seed);
+            if let Kept::Rows(rows) = kept(&path, config, a, &arms[a], seed)? {
                 done.insert((a, seed), rows);
             }
         }
     }
+    // Written only once the folder is known to hold nothing of another configuration.
+    write_atomic(&config_path, resolved.as_bytes()).map_err(io_error(&config_path))?;
     let pending: Vec<(usize, u64)> = jobs
         .iter()
         .copied()
@@ -152,7 +293,16 @@ pub fn run<E: Experiment>(
                 .ok_or(RunError::Interrupted)?;
             let path = run_file(out, a, &arms[a], seed);
             rows_csv(&rows)
-                .and_then(|bytes| write_atomic(&path, &bytes))
+                .and_then(|csv| {
+                    let stamp = RunStamp {
+                        config,
+                        arm: a,
+                        seed,
+                        rows: rows.len(),
+                        checksum: fingerprint(&csv),
+                    };
+                    write_atomic(&path, &stamp.file(&csv))
+                })
                 .map_err(io_error(&path))?;
             let last = rows.last();
             observer.run_finished(
@@ -179,9 +329,26 @@ pub fn run<E: Experiment>(
     Ok((rows, report))
 }
 
-/// Rebuild the report of a finished experiment from its `runs.csv`.
+/// Rebuild the report of a finished experiment from its `runs.csv`, which must hold rows
+/// and only rows of the experiment's arms.
 pub fn redraw<E: Experiment>(experiment: &E, dir: &Path) -> Result<Report, RunError> {
+    let _lock = FolderLock::acquire(dir)?;
     let path = dir.join("runs.csv");
-    let rows: Vec<E::Row> = read_rows(&path).map_err(io_error(&path))?;
+    let bad = |reason: String| RunError::BadResults {
+        path: path.clone(),
+        reason,
+    };
+    let rows: Vec<E::Row> = read_rows(&path).map_err(|e| bad(format!("cannot be read: {e}")))?;
+    if rows.is_empty() {
+        return Err(bad("holds no runs".into()));
+    }
+    let arms = experiment.arm_names();
+    if let Some(row) = rows.iter().find(|r| !arms.iter().any(|a| a == r.arm())) {
+        return Err(bad(format!(
+            "has rows of arm `{}`, which config.toml does not name (arms: {})",
+            row.arm(),
+            arms.join(", ")
+        )));
+    }
     experiment.report(&rows, dir)
 }

@@ -109,24 +109,6 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<CompareExperiment, Co
         .iter()
         .map(|t| arm(t, &network, &task, &data))
         .collect::<Result<Vec<_>, _>>()?;
-    // Budgets are hard ceilings: every arm must afford at least one step.
-    for arm in &arms {
-        let step = arm.examples_per_step();
-        if budget.samples < step {
-            let key = match arm.learner {
-                LearnerConfig::Gradient(_) => "batch",
-                LearnerConfig::Evolution(_) => "population",
-            };
-            return Err(budget_table.error(
-                "samples",
-                format!(
-                    "must be at least {step}: one step of arm `{}` consumes {step} examples \
-                     (or make its `{key}` smaller)",
-                    arm.name
-                ),
-            ));
-        }
-    }
     let mut needs: Vec<Need> = base.into_iter().collect();
     let runs = (arms.len() as u128).saturating_mul(header.seeds as u128);
     needs.push(Need {
@@ -161,6 +143,24 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<CompareExperiment, Co
         });
     }
     fits(&needs)?;
+    // Budgets are hard ceilings: every arm must afford at least one step.
+    for arm in &arms {
+        let step = arm.examples_per_step();
+        if budget.samples < step {
+            let key = match arm.learner {
+                LearnerConfig::Gradient(_) => "batch",
+                LearnerConfig::Evolution(_) => "population",
+            };
+            return Err(budget_table.error(
+                "samples",
+                format!(
+                    "must be at least {step}: one step of arm `{}` consumes {step} examples \
+                     (or make its `{key}` smaller)",
+                    arm.name
+                ),
+            ));
+        }
+    }
     Ok(CompareExperiment {
         name: header.name,
         description: header.description,

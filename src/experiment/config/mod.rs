@@ -86,12 +86,24 @@ pub(in crate::experiment) fn unique_names(arms: &[Table]) -> Result<(), ConfigEr
 
 /// Read, parse and validate an experiment file of any kind.
 pub fn load_any(path: &Path) -> Result<AnyExperiment, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         Source {
             file: path,
             text: "",
         }
         .general(None, format!("cannot read the file: {e}"))
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+        Source {
+            file: path,
+            text: &prefix,
+        }
+        .general(
+            Some(valid..valid),
+            "the file is not valid UTF-8 here; TOML files are UTF-8 text",
+        )
     })?;
     parse_any(path, &text)
 }

@@ -160,21 +160,33 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
     } else {
         "query"
     };
-    let base =
-        [
-            Need {
-                what: format!("the network, {} genes", dense_genes(&sizes)),
-                bytes: product(&[dense_genes(&sizes), 4]),
-                at: (network_at.as_ref().unwrap_or(root), "hidden"),
+    let base = [
+        Need {
+            what: format!("the network, {} genes", dense_genes(&sizes)),
+            bytes: product(&[dense_genes(&sizes), 4]),
+            at: (network_at.as_ref().unwrap_or(root), "hidden"),
+        },
+        Need {
+            what: format!("one task and its activations per thread, {rows} rows"),
+            // The task's rows, and a workspace's activations for them (which grow with
+            // the rows; its developed weights are counted separately).
+            bytes: product(&[threads, rows, (sizes[0] + 1) as u128, 4]).saturating_add(
+                product(&[threads, workspace_floats(&sizes, support.max(query)), 4])
+                    .saturating_sub(product(&[threads, dense_genes(&sizes), 4])),
+            ),
+            // Activations grow with rows × layer widths: blame the larger factor.
+            at: if sizes.iter().map(|&w| w as u128).sum::<u128>() > rows {
+                (network_at.as_ref().unwrap_or(root), "hidden")
+            } else {
+                (&family_table, family_key)
             },
-            Need {
-                what: format!("one task per thread, {rows} rows each"),
-                bytes: product(&[threads, rows, (sizes[0] + 1) as u128, 4]).saturating_add(
-                    product(&[threads, workspace_floats(&sizes, support.max(query)), 4]),
-                ),
-                at: (&family_table, family_key),
-            },
-        ];
+        },
+        Need {
+            what: "a developed copy of the network per thread".into(),
+            bytes: product(&[threads, dense_genes(&sizes), 4]),
+            at: (network_at.as_ref().unwrap_or(root), "hidden"),
+        },
+    ];
     fits(&base)?;
     let net = experiment
         .network()
@@ -183,19 +195,6 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
     for table in &arm_tables {
         let arm = arm(table, &experiment.inner.lifetime, net.genome_len(), layers)?;
         experiment.arms.push(arm);
-    }
-    // Budgets are hard ceilings: every outer loop must afford one step.
-    for arm in &experiment.arms {
-        let step = arm.examples_per_step(support, query);
-        if experiment.budget.outer_samples < step {
-            return Err(budget_table.error(
-                "outer_samples",
-                format!(
-                    "must be at least {step}: one outer step of arm `{}` consumes {step} examples",
-                    arm.name
-                ),
-            ));
-        }
     }
     let runs = (experiment.arms.len() as u128).saturating_mul(experiment.seeds as u128);
     let per_point = product(&[
@@ -237,6 +236,19 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
         });
     }
     fits(&needs)?;
+    // Budgets are hard ceilings: every outer loop must afford one step.
+    for arm in &experiment.arms {
+        let step = arm.examples_per_step(support, query);
+        if experiment.budget.outer_samples < step {
+            return Err(budget_table.error(
+                "outer_samples",
+                format!(
+                    "must be at least {step}: one outer step of arm `{}` consumes {step} examples",
+                    arm.name
+                ),
+            ));
+        }
+    }
     Ok(experiment)
 }
 
