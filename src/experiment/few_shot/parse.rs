@@ -102,7 +102,7 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
         let fewest = images
             .smallest_class(&digits.train_classes)
             .min(images.smallest_class(&digits.test_classes));
-        if largest + digits.query > fewest {
+        if largest.saturating_add(digits.query) > fewest {
             return Err(inner_table.error(
                 "shots",
                 format!("shots + query per class must fit in the smallest class ({fewest} images)"),
