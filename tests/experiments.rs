@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{runs_without_wall_time, without_column};
+
 const BIN: &str = env!("CARGO_BIN_EXE_baldwin");
 
 fn baldwin(args: &[&str], threads: Option<usize>) -> Output {
@@ -21,29 +25,6 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("baldwin-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
-}
-
-/// runs.csv without the wall-clock column, which is the only non-deterministic one.
-fn runs_without_wall_time(dir: &Path) -> String {
-    without_column(dir, "runs.csv", "wall_s")
-}
-
-/// A CSV file of `dir` with column `column` removed.
-fn without_column(dir: &Path, file: &str, column: &str) -> String {
-    let text = std::fs::read_to_string(dir.join(file)).unwrap();
-    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
-    let wall = header.iter().position(|h| *h == column).unwrap();
-    text.lines()
-        .map(|line| {
-            line.split(',')
-                .enumerate()
-                .filter(|(i, _)| *i != wall)
-                .map(|(_, v)| v)
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

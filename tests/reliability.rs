@@ -5,6 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
+use common::runs_without_wall_time;
+
 const BIN: &str = env!("CARGO_BIN_EXE_baldwin");
 const TINY: &str = "tests/fixtures/tiny.toml";
 const TINY_FEW_SHOT: &str = "tests/fixtures/tiny-few-shot.toml";
@@ -220,24 +224,6 @@ fn an_arm_name_too_long_for_a_file_name_is_refused_before_running() {
     let out = baldwin(&["validate", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("key `name`"), "{}", stderr(&out));
-}
-
-/// runs.csv of `dir` without its wall-clock column.
-fn runs_without_wall_time(dir: &Path) -> String {
-    let text = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
-    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
-    let wall = header.iter().position(|h| *h == "wall_s").unwrap();
-    text.lines()
-        .map(|line| {
-            line.split(',')
-                .enumerate()
-                .filter(|(i, _)| *i != wall)
-                .map(|(_, v)| v)
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn run_files(dir: &Path) -> Vec<PathBuf> {
