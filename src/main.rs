@@ -47,7 +47,7 @@ enum Command {
         /// Keep finished runs of an earlier, interrupted run of the same configuration.
         #[arg(long)]
         resume: bool,
-        /// No progress output.
+        /// Print nothing but errors.
         #[arg(long)]
         quiet: bool,
         /// Replace the results of another configuration in the output folder.
@@ -277,10 +277,12 @@ fn execute(
         Err(RunError::Interrupted) => return Err(Failure::Interrupted(signals.exit_code())),
         other => other?,
     };
-    println!("{}", report.markdown);
-    println!("Results in {}:", out.display());
-    for file in &report.files {
-        println!("  {}", file.display());
+    if progress {
+        println!("{}", report.markdown);
+        println!("Results in {}:", out.display());
+        for file in &report.files {
+            println!("  {}", file.display());
+        }
     }
     Ok(())
 }

@@ -47,12 +47,31 @@ impl AnyExperiment {
     /// One line for `baldwin validate`.
     pub fn describe(&self) -> String {
         match self {
-            AnyExperiment::Compare(e) => format!(
-                "{} arms x {} seeds, {} samples per run",
-                e.arms.len(),
-                e.seeds,
-                e.budget.samples
-            ),
+            AnyExperiment::Compare(e) => {
+                let data = e.task.build();
+                let genomes: Vec<String> = e
+                    .arms
+                    .iter()
+                    .map(|arm| {
+                        let net = e.network_for(arm, &data);
+                        let tiles = arm
+                            .tile
+                            .map_or(String::new(), |[r, c]| format!(", {r}x{c} tiles"));
+                        let tying = match arm.tying {
+                            crate::net::TyingPreset::None => format!("untied{tiles}"),
+                            preset => format!("{}-tied{tiles}", preset.name()),
+                        };
+                        format!("{}: {} genes ({tying})", arm.name, net.genome_len())
+                    })
+                    .collect();
+                format!(
+                    "{} arms x {} seeds, {} samples per run; genomes: {}",
+                    e.arms.len(),
+                    e.seeds,
+                    e.budget.samples,
+                    genomes.join(", ")
+                )
+            }
             AnyExperiment::FewShot(e) => format!(
                 "few-shot, {} methods x {} seeds, {} outer samples per run",
                 e.arms.len(),

@@ -139,15 +139,51 @@ impl Source<'_> {
     }
 }
 
-/// The allowed word closest to `word` by Levenshtein distance (`strsim`), if it is
-/// close enough to be a plausible typo (at most a third of the word's length, and at
-/// least 1).
+/// Names other tools use for this project's keys (pycma's `popsize`, PyTorch's
+/// `batch_size`, ...): a user who writes one is pointed at ours.
+const ALIASES: &[(&str, &str)] = &[
+    ("popsize", "population"),
+    ("pop_size", "population"),
+    ("population_size", "population"),
+    ("lambda", "population"),
+    ("sigma0", "sigma"),
+    ("std", "sigma"),
+    ("learning_rate", "lr"),
+    ("step_size", "lr"),
+    ("batch_size", "batch"),
+    ("minibatch", "batch"),
+    ("n_seeds", "seeds"),
+    ("num_seeds", "seeds"),
+    ("elitism", "elite"),
+    ("elites", "elite"),
+    ("mutation_rate", "mutation_sigma"),
+    ("mutation_std", "mutation_sigma"),
+    ("hidden_sizes", "hidden"),
+    ("layers", "hidden"),
+    ("optimiser", "optimizer"),
+    ("algorithm", "strategy"),
+    ("method_name", "method"),
+];
+
+/// The allowed word closest to `word`: a known alias from another tool, else the most
+/// similar one that is a plausible typo — Levenshtein distance (`strsim`) at most a third
+/// of the word's length, or Jaro–Winkler similarity of at least 0.88, which also catches
+/// shortened and extended names (`mutation` → `mutation_sigma`).
 pub fn closest(word: &str, allowed: &[&str]) -> Option<String> {
+    if let Some((_, ours)) = ALIASES
+        .iter()
+        .find(|(theirs, ours)| *theirs == word && allowed.contains(ours))
+    {
+        return Some(ours.to_string());
+    }
     let limit = (word.chars().count() / 3).max(1);
     allowed
         .iter()
-        .map(|a| (strsim::levenshtein(word, a), *a))
-        .filter(|(d, _)| *d <= limit)
+        .filter_map(|a| {
+            let distance = strsim::levenshtein(word, a);
+            let similarity = strsim::jaro_winkler(word, a);
+            (distance <= limit || similarity >= 0.88).then_some((distance, *a))
+        })
         .min()
         .map(|(_, a)| a.to_string())
 }
@@ -161,6 +197,24 @@ mod tests {
         let allowed = ["ga", "openai_es", "snes", "cma_es"];
         assert_eq!(closest("opnai_es", &allowed), Some("openai_es".into()));
         assert_eq!(closest("banana", &allowed), None);
+    }
+
+    #[test]
+    fn closest_knows_other_tools_names_and_shortened_keys() {
+        let keys = [
+            "population",
+            "sigma",
+            "lr",
+            "batch",
+            "mutation_sigma",
+            "elite",
+        ];
+        assert_eq!(closest("popsize", &keys), Some("population".into()));
+        assert_eq!(closest("learning_rate", &keys), Some("lr".into()));
+        assert_eq!(closest("batchsize", &keys), Some("batch".into()));
+        assert_eq!(closest("mutation", &keys), Some("mutation_sigma".into()));
+        // An alias is only suggested where its key applies.
+        assert_eq!(closest("popsize", &["lr", "batch"]), None);
     }
 
     #[test]
