@@ -306,10 +306,11 @@ fn results_include_well_formed_svgs_with_title_and_legend_and_redraw_from_csv() 
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.stdout.is_empty(), "--quiet prints nothing but errors");
+    let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap();
     assert!(
-        stdout.contains("| Adam |") && stdout.contains("| GA tied |"),
-        "{stdout}"
+        summary.contains("| Adam |") && summary.contains("| GA tied |"),
+        "{summary}"
     );
     for (file, title) in [
         (
