@@ -48,8 +48,7 @@ fn main() {
         let started = Instant::now();
         let options = RunOptions {
             out: dir.clone(),
-            resume: false,
-            replace: true,
+            force: true,
         };
         let report = e
             .run(&options, &Silent, &stop)

@@ -44,13 +44,14 @@ enum Command {
         /// Override the number of seeds per arm.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         seeds: Option<u64>,
-        /// Keep finished runs of an earlier, interrupted run of the same configuration.
+        /// Continue an interrupted experiment. This is what `run` always does: finished
+        /// runs whose arm is unchanged are reused; the flag is kept for scripts.
         #[arg(long)]
         resume: bool,
         /// Print nothing but errors.
         #[arg(long)]
         quiet: bool,
-        /// Replace the results of another configuration in the output folder.
+        /// Recompute finished runs whose arm is now configured differently.
         #[arg(long)]
         force: bool,
     },
@@ -85,10 +86,9 @@ impl From<RunError> for Failure {
     fn from(e: RunError) -> Self {
         match e {
             RunError::Interrupted => Failure::Interrupted(130),
-            RunError::ConfigMismatch { .. }
-            | RunError::ForeignRun { .. }
-            | RunError::Locked { .. }
-            | RunError::BadResults { .. } => Failure::BadInput(e.to_string()),
+            RunError::Changed { .. } | RunError::Locked { .. } | RunError::BadResults { .. } => {
+                Failure::BadInput(e.to_string())
+            }
             other => Failure::Running(other.to_string()),
         }
     }
@@ -105,16 +105,10 @@ fn main() -> ExitCode {
             files,
             out,
             seeds,
-            resume,
+            resume: _,
             quiet,
             force,
-        }) => run_files(
-            &files,
-            out.as_deref(),
-            seeds,
-            Mode { resume, force },
-            !quiet,
-        ),
+        }) => run_files(&files, out.as_deref(), seeds, force, !quiet),
         Some(Command::Validate { files, resolved }) => validate(&files, resolved),
         Some(Command::List) => {
             print!("{}", reference::reference());
@@ -140,7 +134,7 @@ fn main() -> ExitCode {
 }
 
 /// Flags raised by Ctrl-C (SIGINT) and by SIGTERM: either stops the runs cleanly (finished
-/// runs are saved; `--resume` continues), and the exit code says which one it was.
+/// runs are saved; the same command continues), and the exit code says which one it was.
 struct Signals {
     interrupt: Arc<AtomicBool>,
     terminate: Arc<AtomicBool>,
@@ -172,30 +166,17 @@ impl Signals {
     }
 }
 
-/// What to do with a results folder that already holds runs.
-#[derive(Clone, Copy)]
-struct Mode {
-    /// Keep finished runs of the same configuration.
-    resume: bool,
-    /// Replace results of another configuration.
-    force: bool,
-}
-
 fn run_text(path: &Path, text: &str) -> Result<(), Failure> {
     let experiment = experiment::parse_any(path, text)?;
     let out = PathBuf::from("results").join(experiment.name());
-    let mode = Mode {
-        resume: false,
-        force: false,
-    };
-    execute(&experiment, &out, mode, true)
+    execute(&experiment, &out, false, true)
 }
 
 fn run_files(
     paths: &[PathBuf],
     out: Option<&Path>,
     seeds: Option<u64>,
-    mode: Mode,
+    force: bool,
     progress: bool,
 ) -> Result<(), Failure> {
     // Validate every file, and where its results go, before running any.
@@ -223,50 +204,28 @@ fn run_files(
         experiments.push((e, dir));
     }
     for (e, dir) in &experiments {
-        execute(e, dir, mode, progress)?;
+        execute(e, dir, force, progress)?;
     }
     Ok(())
 }
 
-/// Decide what happens to earlier results in `out`: kept (`--resume`), recomputed (the
-/// same configuration), or — only with `--force` — replaced (another configuration).
-fn earlier_runs(experiment: &AnyExperiment, out: &Path, mode: Mode) -> Result<bool, Failure> {
+fn execute(
+    experiment: &AnyExperiment,
+    out: &Path,
+    force: bool,
+    progress: bool,
+) -> Result<(), Failure> {
     if out.exists() && !out.is_dir() {
         return Err(Failure::BadInput(format!(
             "{} is a file, not a results folder; choose another --out",
             out.display()
         )));
     }
-    let runs = out.join("runs");
-    let config = out.join("config.toml");
-    if mode.resume || !(runs.exists() || config.exists()) {
-        return Ok(false);
-    }
-    let same =
-        std::fs::read_to_string(&config).is_ok_and(|previous| previous == experiment.resolved());
-    if !same && !mode.force {
-        return Err(Failure::BadInput(format!(
-            "{} holds results of another configuration; rerun with --force to replace them, \
-             --resume if the change was intended to continue them, or choose another --out",
-            out.display()
-        )));
-    }
-    Ok(runs.exists())
-}
-
-fn execute(
-    experiment: &AnyExperiment,
-    out: &Path,
-    mode: Mode,
-    progress: bool,
-) -> Result<(), Failure> {
-    let replace = earlier_runs(experiment, out, mode)?;
     let signals = Signals::register();
     let stop = &signals.stop;
     let options = RunOptions {
         out: out.to_path_buf(),
-        resume: mode.resume,
-        replace,
+        force,
     };
     let report = if progress {
         experiment.run(&options, &bars::Bars::new(), stop)

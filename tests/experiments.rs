@@ -253,37 +253,97 @@ fn a_killed_run_resumes_to_the_same_results_as_an_uninterrupted_run() {
     );
 }
 
+/// The bytes of every run file of `dir`, by file name.
+fn run_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir.join("runs"))
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&path).unwrap())
+        })
+        .collect()
+}
+
+fn run_tiny(file: &Path, dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    baldwin(&args, None)
+}
+
 #[test]
-fn resume_refuses_results_of_a_different_configuration() {
-    let dir = scratch("mismatch");
-    let out = baldwin(
-        &[
-            "run",
-            "tests/fixtures/tiny.toml",
-            "--quiet",
-            "--seeds",
-            "1",
-            "--out",
-            dir.to_str().unwrap(),
-        ],
-        None,
+fn an_experiment_grows_more_seeds_an_added_arm_or_a_new_description_compute_only_new_runs() {
+    let tiny = Path::new("tests/fixtures/tiny.toml");
+    let dir = scratch("grow");
+    assert!(run_tiny(tiny, &dir, &["--seeds", "1"]).status.success());
+    let before = run_files(&dir);
+    assert_eq!(before.len(), 3);
+
+    // More seeds: the three finished runs are reused byte for byte, three are added.
+    assert!(run_tiny(tiny, &dir, &["--seeds", "2"]).status.success());
+    let after = run_files(&dir);
+    assert_eq!(after.len(), 6);
+    assert!(
+        before
+            .iter()
+            .all(|(name, bytes)| after.get(name) == Some(bytes))
     );
-    assert!(out.status.success());
-    let out = baldwin(
-        &[
-            "run",
-            "tests/fixtures/tiny.toml",
-            "--quiet",
-            "--seeds",
-            "2",
-            "--resume",
-            "--out",
-            dir.to_str().unwrap(),
-        ],
-        None,
+    let fresh = scratch("grow-fresh");
+    assert!(run_tiny(tiny, &fresh, &["--seeds", "2"]).status.success());
+    assert_eq!(runs_without_wall_time(&dir), runs_without_wall_time(&fresh));
+
+    // An added arm and an edited description: only the new arm's runs are computed.
+    let text = std::fs::read_to_string(tiny).unwrap()
+        + "\n[[arm]]\nname = \"SGD\"\nlearner = \"gradient\"\noptimizer = \"sgd\"\nbatch = 8\n";
+    let text = text.replacen(
+        "name = \"tiny\"",
+        "name = \"tiny\"\ndescription = \"grown\"",
+        1,
     );
+    let grown = dir.with_extension("toml");
+    std::fs::write(&grown, text).unwrap();
+    assert!(run_tiny(&grown, &dir, &["--seeds", "2"]).status.success());
+    let grown_files = run_files(&dir);
+    assert_eq!(grown_files.len(), 8);
+    assert!(
+        after
+            .iter()
+            .all(|(name, bytes)| grown_files.get(name) == Some(bytes))
+    );
+}
+
+#[test]
+fn a_changed_arm_is_refused_naming_the_keys_that_differ_and_recomputed_with_force() {
+    let tiny = Path::new("tests/fixtures/tiny.toml");
+    let dir = scratch("changed");
+    assert!(run_tiny(tiny, &dir, &["--seeds", "1"]).status.success());
+    let before = run_files(&dir);
+    let text = std::fs::read_to_string(tiny)
+        .unwrap()
+        .replacen("lr = 0.01", "lr = 0.02", 1);
+    let changed = dir.with_extension("toml");
+    std::fs::write(&changed, text).unwrap();
+    let out = run_tiny(&changed, &dir, &["--seeds", "1"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("different configuration"));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("arm[0].lr: 0.01 → 0.02"), "{message}");
+    assert!(message.contains("--force"), "{message}");
+    assert_eq!(run_files(&dir), before, "nothing was touched");
+    // With --force only the changed arm's run is recomputed.
+    assert!(
+        run_tiny(&changed, &dir, &["--seeds", "1", "--force"])
+            .status
+            .success()
+    );
+    let after = run_files(&dir);
+    let differ: Vec<&String> = after.keys().filter(|k| after[*k] != before[*k]).collect();
+    assert_eq!(differ, vec!["00-adam-seed0.csv"]);
 }
 
 #[test]

@@ -183,8 +183,7 @@ fn thousands_of_mutated_experiment_files_are_refused_or_run_without_a_panic() {
     for (i, (mutant, experiment)) in to_run.into_iter().enumerate() {
         let options = RunOptions {
             out: out.join(i.to_string()),
-            resume: false,
-            replace: true,
+            force: true,
         };
         let experiment = tiny(experiment);
         let ran = catch_unwind(AssertUnwindSafe(|| {

@@ -75,6 +75,22 @@ impl Experiment for HintonNowlanExperiment {
         self.hinton_nowlan.seeds
     }
 
+    fn run_identity(&self, arm: usize) -> String {
+        // Seeds and which arms run do not change a run: leave them out.
+        let model = HintonNowlanConfig {
+            seeds: 0,
+            learning: true,
+            control: true,
+            ..self.hinton_nowlan.clone()
+        };
+        format!(
+            "name = {:?}\narm = {:?}\n{}",
+            self.name,
+            self.arm_names()[arm],
+            toml::to_string(&model).expect("configs serialise to TOML")
+        )
+    }
+
     fn units_per_run(&self) -> (u64, &'static str) {
         (self.hinton_nowlan.generations as u64, "generations")
     }

@@ -88,6 +88,11 @@ pub trait Experiment: Sync {
     fn arm_names(&self) -> Vec<String>;
     /// Seeds per arm: runs are seeds `0..seeds`.
     fn seeds(&self) -> u64;
+    /// What decides the results of a run of `arm`, as text: the arm's configuration and
+    /// everything else of the file such a run reads — not the number of seeds, the other
+    /// arms or the description. A finished run is reused while its fingerprint matches,
+    /// so experiments can grow.
+    fn run_identity(&self, arm: usize) -> String;
     /// Units of progress in one run and what they count ("samples", "generations").
     fn units_per_run(&self) -> (u64, &'static str);
     /// Build what every run shares.

@@ -2,15 +2,18 @@
 //! written atomically so that a killed experiment resumes without redoing it, and the
 //! report built from the rows in memory.
 //!
-//! Layout of a results folder: `config.toml` (the resolved experiment, also the `--resume`
-//! fingerprint), `runs/NN-arm-seedS.csv` (one per finished run), then the aggregates the
-//! experiment's report writes (`runs.csv`, `summary.csv`, `summary.md`, SVGs).
+//! Layout of a results folder: `config.toml` (the resolved experiment),
+//! `runs/NN-arm-seedS.csv` (one per finished run), then the aggregates the experiment's
+//! report writes (`runs.csv`, `summary.csv`, `summary.md`, SVGs).
 //!
-//! The runner deletes nothing on its own: without `--resume` it recomputes every run and
-//! overwrites its file; the program decides whether earlier run files are removed
-//! ([`RunOptions::replace`]). A lock file guards the folder against a second writer, and
-//! every run file carries a stamp (configuration fingerprint, arm, seed, rows, checksum)
-//! that `--resume` verifies before it keeps the run.
+//! Experiments grow: every run file carries a stamp — the fingerprint of what the run
+//! computes ([`Experiment::run_identity`]: its arm's configuration and everything of the
+//! file the run reads), its arm, seed, row count and a checksum — and a run whose stamp
+//! still matches is reused, whatever else changed. More seeds, an added arm or an edited
+//! description compute only the new runs; a killed experiment continues where it
+//! stopped. A run whose arm is now configured differently is recomputed only with
+//! [`RunOptions::force`]; otherwise the runner refuses, naming the keys that differ. It
+//! deletes nothing, and a lock file guards the folder against a second writer.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -36,14 +39,18 @@ pub enum RunError {
         /// What went wrong.
         source: std::io::Error,
     },
-    /// `--resume` found results of another configuration.
+    /// The folder holds finished runs of arms that are configured differently now.
     #[error(
-        "{dir} holds results of a different configuration; \
-         run without --resume to start over, or choose another --out folder"
+        "{dir} holds {runs} finished run(s) of a different configuration ({differences}); \
+         rerun with --force to recompute them, or choose another --out folder"
     )]
-    ConfigMismatch {
+    Changed {
         /// The results folder.
         dir: PathBuf,
+        /// Runs that would have to be recomputed.
+        runs: usize,
+        /// The keys that differ from the folder's `config.toml`, as `key: old → new`.
+        differences: String,
     },
     /// A network computation failed (a shape error: a bug, not bad input).
     #[error("run {arm} seed {seed}: {source}")]
@@ -56,7 +63,7 @@ pub enum RunError {
         source: NetError,
     },
     /// Stopped by the stop flag (Ctrl-C); finished runs are saved.
-    #[error("interrupted; finished runs are saved — rerun with --resume to continue")]
+    #[error("interrupted; finished runs are saved — run the same command again to continue")]
     Interrupted,
     /// Another process is writing the results folder.
     #[error(
@@ -68,15 +75,6 @@ pub enum RunError {
         dir: PathBuf,
         /// The process holding it.
         pid: u32,
-    },
-    /// `--resume` found a finished run of another configuration: mixing would be wrong.
-    #[error(
-        "{path} is a run of a different configuration; run without --resume to start \
-         over, or choose another --out folder"
-    )]
-    ForeignRun {
-        /// The run file.
-        path: PathBuf,
     },
     /// A results file that cannot be used (empty, unreadable, of unknown arms).
     #[error("{path}: {reason}")]
@@ -101,11 +99,9 @@ pub fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
 pub struct RunOptions {
     /// The results folder.
     pub out: PathBuf,
-    /// Keep the finished runs of an earlier invocation of the same configuration.
-    pub resume: bool,
-    /// Remove the folder's earlier run files first (the caller's decision: the runner
-    /// deletes nothing on its own). Done after the folder is locked.
-    pub replace: bool,
+    /// Recompute runs whose arm is configured differently from when they were run
+    /// (their files are overwritten); without it such runs stop the experiment.
+    pub force: bool,
 }
 
 /// The file of run (`arm_index`, `seed`).
@@ -114,46 +110,83 @@ pub fn run_file(out: &Path, arm_index: usize, arm: &str, seed: u64) -> PathBuf {
         .join(format!("{arm_index:02}-{}-seed{seed}.csv", slug(arm)))
 }
 
-/// What `--resume` makes of a run file.
+/// What a run file in the folder means for its run.
 enum Kept<R> {
-    /// Intact, of this configuration, arm and seed: its rows.
+    /// Intact, and of this arm's current configuration: its rows are reused.
     Rows(Vec<R>),
-    /// Absent, cut short, damaged or mislabelled: the run is done again.
+    /// Absent, cut short, damaged or mislabelled: the run is done (again).
     Redo,
+    /// Intact, but of another configuration of the arm.
+    Changed,
 }
 
-/// A run file kept by `--resume` must carry a stamp (see [`RunStamp`]) whose checksum
-/// matches its rows, name this configuration, arm and seed, and hold exactly the rows it
-/// announces, each of its own arm and seed. A stamp of another configuration is an error
-/// (results are never mixed); anything else wrong means the run is done again.
-fn kept<R: Row>(
-    path: &Path,
-    config: u64,
-    arm_index: usize,
-    arm: &str,
-    seed: u64,
-) -> Result<Kept<R>, RunError> {
+/// A run file is reused only if it carries a stamp (see [`RunStamp`]) whose checksum
+/// matches its rows, names the run's current identity fingerprint, arm and seed, and
+/// holds exactly the rows it announces, each of its own arm and seed.
+fn kept<R: Row>(path: &Path, identity: u64, arm_index: usize, arm: &str, seed: u64) -> Kept<R> {
     let Ok(contents) = std::fs::read(path) else {
-        return Ok(Kept::Redo);
+        return Kept::Redo;
     };
     let Some((stamp, csv)) = RunStamp::check(&contents) else {
-        return Ok(Kept::Redo);
+        return Kept::Redo;
     };
-    if stamp.config != config {
-        return Err(RunError::ForeignRun {
-            path: path.to_path_buf(),
-        });
-    }
     let Ok(rows) = rows_from::<R>(csv) else {
-        return Ok(Kept::Redo);
+        return Kept::Redo;
     };
     let belongs = rows.iter().all(|r| r.arm() == arm && r.seed() == seed);
     let intact = stamp.arm == arm_index && stamp.seed == seed && stamp.rows == rows.len();
-    Ok(if belongs && intact && !rows.is_empty() {
-        Kept::Rows(rows)
-    } else {
+    if !(belongs && intact && !rows.is_empty()) {
         Kept::Redo
-    })
+    } else if stamp.config != identity {
+        Kept::Changed
+    } else {
+        Kept::Rows(rows)
+    }
+}
+
+/// The keys whose values differ between two resolved files, as `key: old → new`, leaving
+/// out those that never change what a run computes (`seeds`, `description`).
+pub fn differences(old: &str, new: &str) -> Vec<String> {
+    fn walk(
+        path: &str,
+        old: Option<&toml::Value>,
+        new: Option<&toml::Value>,
+        out: &mut Vec<String>,
+    ) {
+        use toml::Value;
+        match (old, new) {
+            (Some(Value::Table(a)), Some(Value::Table(b))) => {
+                let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                for key in keys {
+                    let sub = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    walk(&sub, a.get(key), b.get(key), out);
+                }
+            }
+            (Some(Value::Array(a)), Some(Value::Array(b)))
+                if a.iter().chain(b).all(|v| v.is_table()) =>
+            {
+                for i in 0..a.len().max(b.len()) {
+                    walk(&format!("{path}[{i}]"), a.get(i), b.get(i), out);
+                }
+            }
+            (a, b) if a != b => {
+                let shown = |v: Option<&Value>| v.map_or("(absent)".to_string(), |v| v.to_string());
+                out.push(format!("{path}: {} → {}", shown(a), shown(b)));
+            }
+            _ => {}
+        }
+    }
+    let parse = |text: &str| text.parse::<toml::Table>().ok().map(toml::Value::Table);
+    let mut out = Vec::new();
+    walk("", parse(old).as_ref(), parse(new).as_ref(), &mut out);
+    out.retain(|d| !d.starts_with("seeds:") && !d.starts_with("description:"));
+    out
 }
 
 /// A results folder held by this process: `.baldwin.lock` holds its pid and is removed
@@ -233,32 +266,40 @@ pub fn run<E: Experiment>(
 ) -> Result<(Vec<E::Row>, Report), RunError> {
     let out = &options.out;
     let _lock = FolderLock::acquire(out)?;
-    if options.replace && out.join("runs").exists() {
-        std::fs::remove_dir_all(out.join("runs")).map_err(io_error(out))?;
-    }
-    let config = fingerprint(resolved.as_bytes());
-    let config_path = out.join("config.toml");
-    if options.resume && config_path.exists() {
-        let previous = std::fs::read_to_string(&config_path).map_err(io_error(&config_path))?;
-        if previous != resolved {
-            return Err(RunError::ConfigMismatch { dir: out.clone() });
-        }
-    }
-
     let arms = experiment.arm_names();
+    let identities: Vec<u64> = (0..arms.len())
+        .map(|a| fingerprint(experiment.run_identity(a).as_bytes()))
+        .collect();
     let jobs: Vec<(usize, u64)> = (0..arms.len())
         .flat_map(|a| (0..experiment.seeds()).map(move |s| (a, s)))
         .collect();
     let mut done: HashMap<(usize, u64), Vec<E::Row>> = HashMap::new();
-    if options.resume {
-        for &(a, seed) in &jobs {
-            let path = run_file(out, a, &arms[a], seed);
-            if let Kept::Rows(rows) = kept(&path, config, a, &arms[a], seed)? {
+    let mut changed = 0;
+    for &(a, seed) in &jobs {
+        let path = run_file(out, a, &arms[a], seed);
+        match kept(&path, identities[a], a, &arms[a], seed) {
+            Kept::Rows(rows) => {
                 done.insert((a, seed), rows);
             }
+            Kept::Changed => changed += 1,
+            Kept::Redo => {}
         }
     }
-    // Written only once the folder is known to hold nothing of another configuration.
+    let config_path = out.join("config.toml");
+    if changed > 0 && !options.force {
+        let previous = std::fs::read_to_string(&config_path).unwrap_or_default();
+        let differences = differences(&previous, resolved);
+        return Err(RunError::Changed {
+            dir: out.clone(),
+            runs: changed,
+            differences: match (previous.is_empty(), differences.is_empty()) {
+                (true, _) => "its config.toml is gone".into(),
+                (false, true) => "its run files do not match its config.toml".into(),
+                (false, false) => differences.join("; "),
+            },
+        });
+    }
+    // Written only once the folder is known to hold nothing that would be mixed in.
     write_atomic(&config_path, resolved.as_bytes()).map_err(io_error(&config_path))?;
     let pending: Vec<(usize, u64)> = jobs
         .iter()
@@ -295,7 +336,7 @@ pub fn run<E: Experiment>(
             rows_csv(&rows)
                 .and_then(|csv| {
                     let stamp = RunStamp {
-                        config,
+                        config: identities[a],
                         arm: a,
                         seed,
                         rows: rows.len(),

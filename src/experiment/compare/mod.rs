@@ -217,6 +217,25 @@ impl Experiment for CompareExperiment {
         self.seeds
     }
 
+    fn run_identity(&self, arm: usize) -> String {
+        #[derive(Serialize)]
+        struct Identity<'a> {
+            name: &'a str,
+            task: &'a TaskSpec,
+            network: &'a NetworkSpec,
+            budget: &'a Budget,
+            arm: &'a Arm,
+        }
+        toml::to_string(&Identity {
+            name: &self.name,
+            task: &self.task,
+            network: &self.network,
+            budget: &self.budget,
+            arm: &self.arms[arm],
+        })
+        .expect("experiments serialise to TOML")
+    }
+
     fn units_per_run(&self) -> (u64, &'static str) {
         (self.budget.samples, "samples")
     }

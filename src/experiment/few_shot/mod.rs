@@ -207,6 +207,29 @@ impl Experiment for FewShotExperiment {
         self.seeds
     }
 
+    fn run_identity(&self, arm: usize) -> String {
+        #[derive(Serialize)]
+        struct Identity<'a> {
+            name: &'a str,
+            family: &'a Family,
+            network: &'a LayersSpec,
+            inner: &'a InnerSpec,
+            evaluation: &'a Evaluation,
+            budget: &'a OuterBudget,
+            arm: &'a MetaArm,
+        }
+        toml::to_string(&Identity {
+            name: &self.name,
+            family: &self.family,
+            network: &self.network,
+            inner: &self.inner,
+            evaluation: &self.evaluation,
+            budget: &self.budget,
+            arm: &self.arms[arm],
+        })
+        .expect("experiments serialise to TOML")
+    }
+
     fn units_per_run(&self) -> (u64, &'static str) {
         (self.budget.outer_samples, "outer samples")
     }
