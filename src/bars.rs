@@ -1,18 +1,39 @@
-//! Progress bars for the command line: an [`Observer`] that draws one indicatif bar per
-//! running run on a terminal, and one line per finished run otherwise.
+//! Progress for the command line: an [`Observer`] that draws, on a terminal, one overall
+//! bar (runs finished of runs planned) above one bar per running run, with human rates
+//! (`13.0M samples/s`) and an ETA only once it can be estimated; elsewhere it prints one
+//! line per finished run.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use baldwin::experiment::{Observer, Plan, RunId, RunSummary};
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use baldwin::plot::compact_number;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+
+/// A run's rate, as a compact number per second.
+fn rate(state: &ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(w, "{}/s", compact_number(state.per_sec()));
+}
+
+/// Time left, once a run has gone long enough (and far enough) for its rate to mean
+/// something; before that, "…".
+fn eta(state: &ProgressState, w: &mut dyn std::fmt::Write) {
+    let warm = state.elapsed() >= Duration::from_secs(2) && state.fraction() >= 0.02;
+    if warm {
+        let _ = write!(w, "ETA {}", indicatif::HumanDuration(state.eta()));
+    } else {
+        let _ = write!(w, "ETA …");
+    }
+}
 
 /// Bars on stderr.
 pub struct Bars {
     interactive: bool,
     multi: MultiProgress,
-    style: ProgressStyle,
+    run_style: ProgressStyle,
+    overall: Mutex<Option<ProgressBar>>,
     total: Mutex<u64>,
     unit: Mutex<&'static str>,
     running: Mutex<HashMap<(usize, u64), ProgressBar>>,
@@ -26,15 +47,18 @@ impl Bars {
         } else {
             ProgressDrawTarget::hidden()
         });
-        let style = ProgressStyle::with_template(
-            "{prefix:>22} [{bar:28}] {percent:>3}% {human_pos:>11} {msg} {per_sec:>14} ETA {eta}",
+        let run_style = ProgressStyle::with_template(
+            "{prefix:>22} [{bar:28}] {percent:>3}% {msg} {rate:>12} {eta}",
         )
         .expect("a valid template")
+        .with_key("rate", rate)
+        .with_key("eta", eta)
         .progress_chars("=> ");
         Self {
             interactive,
             multi,
-            style,
+            run_style,
+            overall: Mutex::new(None),
             total: Mutex::new(0),
             unit: Mutex::new(""),
             running: Mutex::new(HashMap::new()),
@@ -50,20 +74,34 @@ impl Observer for Bars {
             return;
         }
         let kept = if plan.kept > 0 {
-            format!(" ({} finished runs kept from before)", plan.kept)
+            format!(" ({} finished runs reused)", plan.kept)
         } else {
             String::new()
         };
         eprintln!(
             "{}: {} runs ({} arms x {} seeds), {} {} each{kept}",
-            plan.experiment, plan.pending, plan.arms, plan.seeds, plan.units_per_run, plan.unit
+            plan.experiment,
+            plan.pending,
+            plan.arms,
+            plan.seeds,
+            compact_number(plan.units_per_run as f64),
+            plan.unit
         );
+        let overall = self.multi.add(ProgressBar::new(plan.pending as u64));
+        overall.set_style(
+            ProgressStyle::with_template("{prefix:>22} [{bar:28}] {pos}/{len} runs, {elapsed}")
+                .expect("a valid template")
+                .progress_chars("## "),
+        );
+        overall.set_prefix(plan.experiment.clone());
+        overall.enable_steady_tick(Duration::from_millis(500));
+        *self.overall.lock().expect("not poisoned") = Some(overall);
     }
 
     fn run_started(&self, run: &RunId) {
         let total = *self.total.lock().expect("not poisoned");
         let bar = self.multi.add(ProgressBar::new(total));
-        bar.set_style(self.style.clone());
+        bar.set_style(self.run_style.clone());
         bar.set_prefix(format!("{} s{}", run.arm, run.seed));
         bar.set_message(*self.unit.lock().expect("not poisoned"));
         self.running
@@ -95,6 +133,12 @@ impl Observer for Bars {
         {
             bar.finish_and_clear();
         }
+        if let Some(overall) = self.overall.lock().expect("not poisoned").as_ref() {
+            overall.inc(1);
+            if overall.position() >= overall.length().unwrap_or(0) {
+                overall.finish_and_clear();
+            }
+        }
         if !self.interactive {
             let unit = *self.unit.lock().expect("not poisoned");
             let metric = summary
@@ -103,7 +147,10 @@ impl Observer for Bars {
             let diverged = if summary.diverged { " (diverged)" } else { "" };
             eprintln!(
                 "  finished {:<20} seed {}: {} {unit}{metric}{diverged} in {:.1} s",
-                run.arm, run.seed, summary.units, summary.wall_s
+                run.arm,
+                run.seed,
+                compact_number(summary.units as f64),
+                summary.wall_s
             );
         }
     }
