@@ -40,4 +40,7 @@ mod target;
 
 pub use bootstrap::{DEFAULT_CONFIDENCE, DEFAULT_REPS, Interval, stratified_bootstrap_ci};
 pub use summary::{iqm, mean, median, quantile};
-pub use target::{Direction, SamplesToTarget, first_crossing, samples_to_target};
+pub use target::{
+    Direction, SamplesToTarget, aggregate_name, first_crossing, interpolated_crossing,
+    samples_to_target,
+};

@@ -120,7 +120,10 @@ pub(super) fn plots(
                     experiment.name,
                     metric.label()
                 ),
-                x_label: "training examples (log scale; IQM over seeds, 95% CI)".into(),
+                x_label: format!(
+                    "training examples (log scale; {} over seeds, 95% CI)",
+                    crate::stats::aggregate_name(experiment.seeds as usize)
+                ),
                 y_label: String::new(),
                 log_x: true,
                 y_range: None,
@@ -146,7 +149,10 @@ pub(super) fn plots(
             &ChartSpec {
                 title: format!("{}: genome size against training examples", experiment.name),
                 x_label: "training examples consumed (log scale)".into(),
-                y_label: "genes in the current genome (IQM over seeds)".into(),
+                y_label: format!(
+                    "genes in the current genome ({} over seeds)",
+                    crate::stats::aggregate_name(experiment.seeds as usize)
+                ),
                 log_x: true,
                 y_range: None,
                 legend: LegendCorner::UpperRight,

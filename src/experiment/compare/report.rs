@@ -145,7 +145,7 @@ pub fn write(experiment: &Experiment, records: &[Record], out: &Path) -> Result<
                         .iter()
                         .map(|r| (r.samples as f64, r.test_metric))
                         .collect();
-                    stats::first_crossing(&points, target, direction)
+                    stats::interpolated_crossing(&points, target, direction)
                 })
                 .collect();
             let s =
@@ -195,6 +195,32 @@ fn number(x: f64) -> String {
     }
 }
 
+/// A point with its interval, saying so when the interval has no width (every run gave
+/// the same value) or when nothing was reached.
+fn cell(point: f64, low: f64, high: f64, format: impl Fn(f64) -> String) -> String {
+    if point.is_infinite() && low.is_infinite() {
+        "not reached".into()
+    } else if low == high && low == point {
+        format!("{} (all runs equal)", format(point))
+    } else {
+        format!("{} [{}, {}]", format(point), format(low), format(high))
+    }
+}
+
+/// Ratio between consecutive checkpoints of a log-spaced schedule: the resolution of
+/// samples-to-target before interpolation.
+fn checkpoint_ratio(experiment: &Experiment) -> f64 {
+    let count = experiment.budget.checkpoints.max(2) as f64;
+    let smallest = experiment
+        .arms
+        .iter()
+        .map(|a| a.examples_per_step())
+        .min()
+        .unwrap_or(1)
+        .max(1) as f64;
+    (experiment.budget.samples as f64 / smallest).powf(1.0 / (count - 1.0))
+}
+
 fn markdown(
     experiment: &Experiment,
     metric: Metric,
@@ -202,21 +228,43 @@ fn markdown(
     targets: &[TargetSummary],
 ) -> String {
     let mut md = markdown_heading(&experiment.name, &experiment.description);
+    let aggregate = stats::aggregate_name(experiment.seeds as usize);
     let _ = writeln!(
         md,
         "Task `{}`, {} seeds per arm, budget {} training examples per run. \
-         IQM over seeds with 95% stratified-bootstrap CI.\n",
+         {} over seeds with 95% stratified-bootstrap CI.",
         experiment.task.label(),
         experiment.seeds,
-        plot::compact_number(experiment.budget.samples as f64)
+        plot::compact_number(experiment.budget.samples as f64),
+        if aggregate == "IQM" { "IQM" } else { "Mean" }
     );
+    if experiment.budget.target.is_some() {
+        let _ = writeln!(
+            md,
+            "Examples to target: interpolated log-linearly between checkpoints, which are \
+             about ×{:.2} apart; runs that never reach it count as not reached (+∞).",
+            checkpoint_ratio(experiment)
+        );
+    }
+    if experiment.seeds < 5 {
+        let _ = writeln!(
+            md,
+            "With {} seeds the intervals are wide and rest on few runs; 5 or more are \
+             advised (Agarwal et al. 2021).",
+            experiment.seeds
+        );
+    }
+    md.push('\n');
     let target_header = match experiment.budget.target {
-        Some(t) => format!(" examples to {} {t} [95% CI] | reached |", metric.label()),
+        Some(t) => format!(
+            " examples to {} {t} ({aggregate} [95% CI]) | reached |",
+            metric.label()
+        ),
         None => String::new(),
     };
     let _ = writeln!(
         md,
-        "| arm | learner | final {} [95% CI] |{target_header} wall s |",
+        "| arm | learner | final {} ({aggregate} [95% CI]) |{target_header} wall s |",
         metric.label()
     );
     let sep = if targets.is_empty() { "" } else { "---|---|" };
@@ -233,19 +281,18 @@ fn markdown(
             .get(i)
             .map(|t| {
                 format!(
-                    " {} [{}, {}] | {}/{} |",
-                    number(t.iqm),
-                    number(t.ci_low),
-                    number(t.ci_high),
+                    " {} | {}/{} |",
+                    cell(t.iqm, t.ci_low, t.ci_high, number),
                     t.reached,
                     t.n
                 )
             })
             .unwrap_or_default();
+        let final_cell = cell(ci.point, ci.low, ci.high, |x| format!("{x:.4}"));
         let _ = writeln!(
             md,
-            "| {} | {learner} | {:.4} [{:.4}, {:.4}]{diverged} |{target} {:.1} |",
-            arm.name, ci.point, ci.low, ci.high, wall
+            "| {} | {learner} | {final_cell}{diverged} |{target} {wall:.1} |",
+            arm.name
         );
     }
     md

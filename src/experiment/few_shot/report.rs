@@ -162,12 +162,13 @@ fn markdown(experiment: &FewShotExperiment, summaries: &[MetaSummary]) -> String
     let _ = writeln!(
         md,
         "{} seeds per method; each scored on {} fixed held-out tasks after {steps} inner steps \
-         ({:?}, lr {}). Outer samples: training examples the slow loop consumed. IQM over seeds \
+         ({:?}, lr {}). Outer samples: training examples the slow loop consumed. {} over seeds \
          [95% stratified-bootstrap CI].\n",
         experiment.seeds,
         experiment.evaluation.tasks,
         experiment.inner.lifetime.optimizer,
-        experiment.inner.lifetime.lr
+        experiment.inner.lifetime.lr,
+        stats::aggregate_name(experiment.seeds as usize)
     );
     let shots = &experiment.evaluation.shots;
     let mut header = "| method | outer loop | outer samples |".to_string();
