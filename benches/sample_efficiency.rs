@@ -94,5 +94,9 @@ fn shrink(e: &mut AnyExperiment) {
             h.hinton_nowlan.generations = 3;
             h.hinton_nowlan.population = 100;
         }
+        AnyExperiment::BlackBox(b) => {
+            let most = b.arms.iter().map(|a| a.population()).max().unwrap_or(1);
+            b.budget.evaluations = b.budget.evaluations.min(most.max(200));
+        }
     }
 }

@@ -75,6 +75,10 @@ pub struct CmaEsConfig {
     /// exceeds this. pycma's `tolconditioncov`, default 1e14.
     #[serde(default = "default_tol_condition")]
     pub tol_condition: f64,
+    /// Active CMA-ES (pycma's `CMA_active`, its default there): the worst λ − μ members
+    /// enter the rank-μ update with negative weights (Hansen's tutorial, Table 1 and
+    /// eq. 53). Full covariance only.
+    pub active: bool,
 }
 
 fn default_tolfun() -> f64 {
@@ -100,6 +104,7 @@ impl Default for CmaEsConfig {
             tolfun: default_tolfun(),
             tolx: default_tolx(),
             tol_condition: default_tol_condition(),
+            active: false,
         }
     }
 }
@@ -145,6 +150,13 @@ impl CmaEsConfig {
             let expected = format!(">= {least}");
             require(name, option, value, value >= least, &expected)?;
         }
+        require(
+            name,
+            "active",
+            self.active,
+            !self.active || self.covariance.is_full(),
+            "false: the active update needs a full covariance (use cma_es)",
+        )?;
         if self.covariance == Covariance::Full {
             let mib = FullCovariance::bytes(dim) / (1u64 << 20) as f64;
             if mib > self.max_covariance_mib {
@@ -220,7 +232,7 @@ impl CmaEs {
         };
         Ok(Self {
             sigma: config.sigma,
-            consts: Constants::new(n, lambda, config.covariance),
+            consts: Constants::new(n, lambda, config.covariance, config.active),
             config,
             seed,
             generation: 0,
@@ -240,7 +252,7 @@ impl CmaEs {
     /// Flops per generation of the full model: sampling `λ·2d²`, rank-μ `μ·2d²`, and the
     /// amortised eigendecomposition (≈ 9d³ every `λ/((c₁+c_μ)·d·10)` generations).
     fn full_flops(n: usize, lambda: usize) -> f64 {
-        let period = Constants::new(n, lambda, Covariance::Full)
+        let period = Constants::new(n, lambda, Covariance::Full, false)
             .eigen_period(n)
             .max(1.0);
         let nf = n as f64;
@@ -346,9 +358,30 @@ impl Strategy for CmaEs {
         // p_c ← (1 − c_c) p_c + h_σ √(c_c (2 − c_c) μ_eff) y_w
         self.p_c.axpy(pc_coef, y_w, 1.0 - c_c);
         let delta = if h_sigma { 0.0 } else { c_c * (2.0 - c_c) };
-        let keep = 1.0 + c_1 * delta - c_1 - c_mu;
+        // Active CMA-ES: the worst λ − μ members with finite fitness, with their weights;
+        // C decays by c_μ Σ wⱼ over every weight used (tutorial eq. 47).
+        let negatives: Vec<(usize, f64)> = if self.consts.active() {
+            shaping::ranking(fitness)
+                .into_iter()
+                .skip(self.consts.mu)
+                .zip(&self.consts.negative_weights)
+                .filter(|&(k, _)| fitness[k].is_finite())
+                .map(|(k, &w)| (k, w))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let keep = if negatives.is_empty() {
+            1.0 + c_1 * delta - c_1 - c_mu
+        } else {
+            let weight_sum = 1.0 + negatives.iter().map(|(_, w)| w).sum::<f64>();
+            1.0 + c_1 * delta - c_1 - c_mu * weight_sum
+        };
         match &mut *self.model {
-            Model::Full(model) => model.adapt(&self.p_c, &parents, &weights, keep, (c_1, c_mu)),
+            Model::Full(model) => {
+                model.adapt(&self.p_c, &parents, &weights, keep, (c_1, c_mu));
+                model.adapt_negative(&negatives, c_mu);
+            }
             Model::Separable(model) => model.adapt(&self.p_c, keep, (c_1, c_mu)),
         }
         self.sigma *= ((c_sigma / d_sigma) * (ps_norm / chi_n - 1.0)).exp();

@@ -31,6 +31,20 @@ pub enum TerminationReason {
     NoEffectCoordinate,
 }
 
+impl TerminationReason {
+    /// The rule's name in pycma (`tolfun`, `tolx`, `tolconditioncov`, `noeffectaxis`,
+    /// `noeffectcoord`), for result files.
+    pub fn key(&self) -> &'static str {
+        match self {
+            TerminationReason::TolFun => "tolfun",
+            TerminationReason::TolX => "tolx",
+            TerminationReason::ConditionNumber => "tolconditioncov",
+            TerminationReason::NoEffectAxis => "noeffectaxis",
+            TerminationReason::NoEffectCoordinate => "noeffectcoord",
+        }
+    }
+}
+
 impl fmt::Display for TerminationReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -1,10 +1,11 @@
-//! One experiment file, three kinds, chosen by the top-level `kind` key — the closed set
+//! One experiment file, four kinds, chosen by the top-level `kind` key — the closed set
 //! an experiment file can name. Each kind implements [`Experiment`]; everything here
 //! dispatches to the one runner.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+use super::black_box::BlackBoxExperiment;
 use super::compare::CompareExperiment;
 use super::few_shot::FewShotExperiment;
 use super::hinton_nowlan::HintonNowlanExperiment;
@@ -22,6 +23,8 @@ crate::tagged_enum! {
         FewShot(FewShotExperiment) = "few_shot",
         /// The original Baldwin-effect model.
         HintonNowlan(HintonNowlanExperiment) = "hinton_nowlan",
+        /// Strategies on standard test functions.
+        BlackBox(BlackBoxExperiment) = "black_box",
     }
 }
 
@@ -32,6 +35,7 @@ impl AnyExperiment {
             AnyExperiment::Compare(e) => &e.name,
             AnyExperiment::FewShot(e) => &e.name,
             AnyExperiment::HintonNowlan(e) => &e.name,
+            AnyExperiment::BlackBox(e) => &e.name,
         }
     }
 
@@ -41,6 +45,7 @@ impl AnyExperiment {
             AnyExperiment::Compare(e) => e.seeds = seeds,
             AnyExperiment::FewShot(e) => e.seeds = seeds,
             AnyExperiment::HintonNowlan(e) => e.hinton_nowlan.seeds = seeds,
+            AnyExperiment::BlackBox(e) => e.seeds = seeds,
         }
     }
 
@@ -82,6 +87,14 @@ impl AnyExperiment {
                 "Hinton & Nowlan, {} generations x {} seeds",
                 e.hinton_nowlan.generations, e.hinton_nowlan.seeds
             ),
+            AnyExperiment::BlackBox(e) => format!(
+                "black-box {} in {}-D, {} arms x {} seeds, {} evaluations per run",
+                crate::options::Tagged::label(&e.function),
+                e.function.dim(),
+                e.arms.len(),
+                e.seeds,
+                e.budget.evaluations
+            ),
         }
     }
 
@@ -117,6 +130,7 @@ impl AnyExperiment {
             AnyExperiment::Compare(e) => go(e, &resolved, options, observer, stop),
             AnyExperiment::FewShot(e) => go(e, &resolved, options, observer, stop),
             AnyExperiment::HintonNowlan(e) => go(e, &resolved, options, observer, stop),
+            AnyExperiment::BlackBox(e) => go(e, &resolved, options, observer, stop),
         }
     }
 
@@ -126,6 +140,7 @@ impl AnyExperiment {
             AnyExperiment::Compare(e) => runner::redraw(e, dir),
             AnyExperiment::FewShot(e) => runner::redraw(e, dir),
             AnyExperiment::HintonNowlan(e) => runner::redraw(e, dir),
+            AnyExperiment::BlackBox(e) => runner::redraw(e, dir),
         }
     }
 }

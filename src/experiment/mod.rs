@@ -1,7 +1,7 @@
 //! `experiment`: experiments from TOML files — configuration, one runner, results.
 //!
 //! This is the only module that wires the others together. An experiment kind
-//! ([`compare`], [`few_shot`], [`hinton_nowlan`]) implements [`Experiment`]: its tables,
+//! ([`compare`], [`few_shot`], [`hinton_nowlan`], [`black_box`]) implements [`Experiment`]: its tables,
 //! the work of one run and its report. The generic [`runner`] runs every (arm, seed) of
 //! any kind; [`config`] turns a file into an [`AnyExperiment`] with positioned errors;
 //! [`progress`] carries events to whoever shows them (the library prints nothing).
@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 mod any;
+pub mod black_box;
 pub mod compare;
 pub mod config;
 pub mod error;
@@ -24,6 +25,7 @@ pub mod resources;
 pub mod runner;
 
 pub use any::AnyExperiment;
+pub use black_box::BlackBoxExperiment;
 pub use compare::CompareExperiment;
 pub use config::{load_any, parse_any};
 pub use error::ConfigError;

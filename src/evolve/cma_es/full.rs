@@ -38,6 +38,10 @@ struct Scratch {
     /// d × μ: column i is `√wᵢ yᵢ:λ`, and its transpose, for the rank-μ update.
     weighted: DMatrix<f64>,
     weighted_t: DMatrix<f64>,
+    /// Active CMA-ES: d × (λ − μ), column j is `√|wⱼ°| yⱼ` for a negatively weighted
+    /// member, and its transpose.
+    negative: DMatrix<f64>,
+    negative_t: DMatrix<f64>,
 }
 
 impl FullCovariance {
@@ -130,6 +134,36 @@ impl FullCovariance {
         self.c.ger(c_1, p_c, p_c, keep);
         // C[d, d] += c_μ · weighted[d, μ] · weightedᵀ[μ, d]
         self.c.gemm(c_mu, weighted, weighted_t, 1.0);
+    }
+
+    /// Active CMA-ES, after [`adapt`](Self::adapt): `C ← C + c_μ Σ wₖ° yₖ yₖᵀ` over the
+    /// negatively weighted `members` `(k, wₖ < 0)`, with `wₖ° = wₖ n / ‖C^{-1/2} yₖ‖²`
+    /// (tutorial eq. 53: the rescale bounds what a long step can remove). Since
+    /// `yₖ = B D zₖ`, `‖C^{-1/2} yₖ‖ = ‖zₖ‖` under the eigensystem that sampled it.
+    pub fn adapt_negative(&mut self, members: &[(usize, f64)], c_mu: f64) {
+        if members.is_empty() {
+            return;
+        }
+        let Scratch {
+            z,
+            y,
+            negative,
+            negative_t,
+            ..
+        } = &mut *self.scratch;
+        let n = y.nrows();
+        if negative.shape() != (n, members.len()) {
+            *negative = DMatrix::zeros(n, members.len());
+            *negative_t = DMatrix::zeros(members.len(), n);
+        }
+        for (mut column, &(k, w)) in negative.column_iter_mut().zip(members) {
+            let rescaled = w * n as f64 / z.column(k).norm_squared().max(f64::MIN_POSITIVE);
+            column.copy_from(&y.column(k));
+            column *= rescaled.abs().sqrt();
+        }
+        negative.transpose_to(negative_t);
+        // C[d, d] −= c_μ · negative[d, λ−μ] · negativeᵀ[λ−μ, d]
+        self.c.gemm(-c_mu, negative, negative_t, 1.0);
     }
 
     /// Refresh `B` and `D` once `period` generations have passed since the last time

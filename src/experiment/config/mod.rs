@@ -117,6 +117,7 @@ pub fn parse_any(path: &Path, text: &str) -> Result<AnyExperiment, ConfigError> 
     Ok(match kind {
         "compare" => AnyExperiment::Compare(super::compare::parse::parse(&root)?),
         "few_shot" => AnyExperiment::FewShot(super::few_shot::parse::parse(&root)?),
+        "black_box" => AnyExperiment::BlackBox(super::black_box::parse::parse(&root)?),
         _ => AnyExperiment::HintonNowlan(super::hinton_nowlan::parse(&root)?),
     })
 }

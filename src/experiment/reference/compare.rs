@@ -256,6 +256,11 @@ pub(super) fn sections() -> Vec<super::Section> {
                     "",
                     "stop: covariance condition number above this (pycma)",
                 ),
+                (
+                    "active",
+                    "",
+                    "negative weights for the worst members (pycma's CMA_active); cma_es only",
+                ),
             ],
         ),
         s(

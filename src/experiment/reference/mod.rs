@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+mod black_box;
 mod compare;
 mod few_shot;
 
@@ -57,6 +58,7 @@ pub(super) fn s(
 pub fn sections() -> Vec<Section> {
     let mut all = compare::sections();
     all.extend(few_shot::sections());
+    all.extend(black_box::sections());
     all
 }
 
