@@ -184,7 +184,7 @@ fn a_black_box_run_gives_the_same_rows_on_one_and_two_threads() {
         let out = scratch(&format!("threads{threads}"));
         let options = RunOptions {
             out: out.clone(),
-            resume: false,
+            force: true,
         };
         let (rows, _) = pool
             .install(|| {

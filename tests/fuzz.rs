@@ -128,6 +128,10 @@ fn tiny(mut experiment: AnyExperiment) -> AnyExperiment {
             e.budget.checkpoints = 2;
             e.evaluation.tasks = 2;
         }
+        AnyExperiment::BlackBox(e) => {
+            e.budget.evaluations = e.arms.iter().map(|a| a.population()).max().unwrap_or(1);
+            e.budget.checkpoints = 2;
+        }
         AnyExperiment::HintonNowlan(e) => {
             e.hinton_nowlan.generations = e.hinton_nowlan.generations.min(2);
             e.hinton_nowlan.population = e.hinton_nowlan.population.min(200);

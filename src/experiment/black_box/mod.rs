@@ -287,6 +287,23 @@ impl Experiment for BlackBoxExperiment {
         self.seeds
     }
 
+    fn run_identity(&self, arm: usize) -> String {
+        #[derive(Serialize)]
+        struct Identity<'a> {
+            name: &'a str,
+            function: &'a Function,
+            budget: &'a Budget,
+            arm: &'a Arm,
+        }
+        toml::to_string(&Identity {
+            name: &self.name,
+            function: &self.function,
+            budget: &self.budget,
+            arm: &self.arms[arm],
+        })
+        .expect("experiments serialise to TOML")
+    }
+
     fn units_per_run(&self) -> (u64, &'static str) {
         (self.budget.evaluations, "evaluations")
     }
