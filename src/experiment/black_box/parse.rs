@@ -5,10 +5,10 @@ use super::{Arm, BlackBoxExperiment, Budget, Function};
 use crate::evolve::StrategyConfig;
 use crate::experiment::compare::parse::evolution_strategy;
 use crate::experiment::config::table::Table;
-use crate::experiment::config::{Header, unique_names};
+use crate::experiment::config::{Header, arm_tables};
 use crate::experiment::error::ConfigError;
 use crate::experiment::resources::{
-    MAX_ARMS, NOISE_TABLE_BYTES, Need, ROW_BYTES, fits, parallel_runs, product,
+    NOISE_TABLE_BYTES, Need, ROW_BYTES, fits, parallel_runs, product,
 };
 use crate::options::Invalid;
 
@@ -43,18 +43,7 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<BlackBoxExperiment, C
     let budget: Budget = budget_table.rest(&[])?;
     validate_budget(&budget).map_err(|e| budget_table.invalid(e))?;
 
-    let arm_tables = root.tables("arm", "arms")?;
-    if arm_tables.is_empty() {
-        let at = budget_table.span().start;
-        return Err(root.source.general(
-            Some(at..at),
-            "the experiment has no [[arm]] tables; add at least one strategy",
-        ));
-    }
-    if arm_tables.len() > MAX_ARMS {
-        return Err(arm_tables[MAX_ARMS].error("name", format!("at most {MAX_ARMS} arms")));
-    }
-    unique_names(&arm_tables)?;
+    let arm_tables = arm_tables(root, &budget_table, "strategy")?;
     let mut arms = Vec::with_capacity(arm_tables.len());
     for table in &arm_tables {
         let arm = Arm {

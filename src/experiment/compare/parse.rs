@@ -7,11 +7,11 @@ use super::{
 };
 use crate::evolve::{EvolveError, StrategyConfig};
 use crate::experiment::config::table::Table;
-use crate::experiment::config::{Header, unique_names};
+use crate::experiment::config::{Header, arm_tables};
 use crate::experiment::error::ConfigError;
 use crate::experiment::resources::{
-    MAX_ARMS, MAX_HIDDEN_LAYERS, NOISE_TABLE_BYTES, Need, ROW_BYTES, dense_genes, fits,
-    parallel_runs, product, workspace_floats,
+    MAX_HIDDEN_LAYERS, NOISE_TABLE_BYTES, Need, ROW_BYTES, dense_genes, fits, parallel_runs,
+    product, workspace_floats,
 };
 use crate::learn::OptimizerConfig;
 use crate::net::TyingPreset;
@@ -93,18 +93,7 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<CompareExperiment, Co
     let budget: Budget = budget_table.rest(&[])?;
     validate_budget(&budget, task.metric()).map_err(|e| budget_table.invalid(e))?;
 
-    let arm_tables = root.tables("arm", "arms")?;
-    if arm_tables.is_empty() {
-        let at = budget_table.span().start;
-        return Err(root.source.general(
-            Some(at..at),
-            "the experiment has no [[arm]] tables; add at least one learner to compare",
-        ));
-    }
-    if arm_tables.len() > MAX_ARMS {
-        return Err(arm_tables[MAX_ARMS].error("name", format!("at most {MAX_ARMS} arms")));
-    }
-    unique_names(&arm_tables)?;
+    let arm_tables = arm_tables(root, &budget_table, "learner to compare")?;
     let arms = arm_tables
         .iter()
         .map(|t| arm(t, &network, &task, &data))

@@ -15,7 +15,7 @@ use toml::de::DeTable;
 
 use super::any::AnyExperiment;
 use super::error::{ConfigError, Source};
-use super::resources::{MAX_NAME_BYTES, MAX_SEEDS};
+use super::resources::{MAX_ARMS, MAX_NAME_BYTES, MAX_SEEDS};
 use crate::options::Tagged;
 use table::Table;
 
@@ -56,8 +56,31 @@ impl Header {
     }
 }
 
+/// The `[[arm]]` tables of `root`: at least one (else an error at `budget`, telling the
+/// user to add `what`), at most [`MAX_ARMS`], with distinct, non-empty names that can be
+/// parts of file names.
+pub(in crate::experiment) fn arm_tables<'t, 'i>(
+    root: &Table<'t, 'i>,
+    budget: &Table<'t, 'i>,
+    what: &str,
+) -> Result<Vec<Table<'t, 'i>>, ConfigError> {
+    let arms = root.tables("arm", "arms")?;
+    if arms.is_empty() {
+        let at = budget.span().start;
+        return Err(root.source.general(
+            Some(at..at),
+            format!("the experiment has no [[arm]] tables; add at least one {what}"),
+        ));
+    }
+    if arms.len() > MAX_ARMS {
+        return Err(arms[MAX_ARMS].error("name", format!("at most {MAX_ARMS} arms")));
+    }
+    unique_names(&arms)?;
+    Ok(arms)
+}
+
 /// Arms must have distinct, non-empty names.
-pub(in crate::experiment) fn unique_names(arms: &[Table]) -> Result<(), ConfigError> {
+fn unique_names(arms: &[Table]) -> Result<(), ConfigError> {
     let mut seen: Vec<String> = Vec::new();
     for arm in arms {
         let name = arm.require::<String>("name")?.trim().to_string();

@@ -5,11 +5,11 @@ use super::{Evaluation, FewShotExperiment, InnerSpec, LayersSpec, MetaArm, Outer
 use crate::evolve::StrategyConfig;
 use crate::experiment::compare::parse::evolution_strategy;
 use crate::experiment::config::table::Table;
-use crate::experiment::config::{Header, unique_names};
+use crate::experiment::config::{Header, arm_tables};
 use crate::experiment::error::ConfigError;
 use crate::experiment::resources::{
-    MAX_ARMS, MAX_EVALUATION_TASKS, NOISE_TABLE_BYTES, Need, ROW_BYTES, dense_genes, fits,
-    parallel_runs, product, workspace_floats,
+    MAX_EVALUATION_TASKS, NOISE_TABLE_BYTES, Need, ROW_BYTES, dense_genes, fits, parallel_runs,
+    product, workspace_floats,
 };
 use crate::meta::{DigitImages, EvolutionMethod, Family, InnerLoop, InnerOptimizer, Method};
 use crate::options::{Invalid, Tagged};
@@ -124,15 +124,7 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
     ))
     .map_err(|e| budget_table.invalid(e))?;
 
-    let arm_tables = root.tables("arm", "arms")?;
-    if arm_tables.is_empty() {
-        let at = budget_table.span().start;
-        return Err(root.source.general(
-            Some(at..at),
-            "the experiment has no [[arm]] tables; add at least one method to compare",
-        ));
-    }
-    unique_names(&arm_tables)?;
+    let arm_tables = arm_tables(root, &budget_table, "method to compare")?;
     let mut experiment = FewShotExperiment {
         name: header.name,
         description: header.description,
@@ -144,9 +136,6 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
         budget,
         arms: Vec::new(),
     };
-    if arm_tables.len() > MAX_ARMS {
-        return Err(arm_tables[MAX_ARMS].error("name", format!("at most {MAX_ARMS} arms")));
-    }
     // Sizes are checked before any network or task is made.
     let mut sizes = vec![experiment.family.inputs()];
     sizes.extend_from_slice(&experiment.network.hidden);
