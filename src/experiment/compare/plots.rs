@@ -71,13 +71,34 @@ pub(super) fn plots(
                 experiment.name,
                 metric.label()
             ),
-            x_label: "training examples consumed (log scale)".into(),
+            x_label: "training examples evaluated (log scale)".into(),
             y_label: y_label.into(),
             log_x: true,
             y_range,
             legend,
         },
         &series(experiment, checkpoints, |c| c.samples as f64, band),
+    )
+    .map_err(draw)?;
+    files.push(path);
+    let path = out.join("learning_curves_drawn.svg");
+    plot::line_chart(
+        &path,
+        &ChartSpec {
+            title: format!(
+                "{}: {} against training examples drawn",
+                experiment.name,
+                metric.label()
+            ),
+            x_label:
+                "training examples drawn (log scale; a batch shared by a population counts once)"
+                    .into(),
+            y_label: y_label.into(),
+            log_x: true,
+            y_range,
+            legend,
+        },
+        &series(experiment, checkpoints, |c| c.drawn_iqm, band),
     )
     .map_err(draw)?;
     files.push(path);

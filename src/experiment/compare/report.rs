@@ -41,6 +41,8 @@ pub struct CheckpointSummary {
     pub wall_s_iqm: f64,
     /// IQM of the genome length.
     pub genes_iqm: f64,
+    /// IQM of the examples drawn from the data by this checkpoint.
+    pub drawn_iqm: f64,
 }
 
 /// Samples to reach the target, per arm: a row of `samples_to_target.csv`.
@@ -62,6 +64,12 @@ pub struct TargetSummary {
     pub ci_low: f64,
     /// Upper end of the 95% bootstrap interval.
     pub ci_high: f64,
+    /// IQM of the examples drawn to target (the other sample axis).
+    pub drawn_iqm: f64,
+    /// Lower end of its 95% bootstrap interval.
+    pub drawn_ci_low: f64,
+    /// Upper end of its 95% bootstrap interval.
+    pub drawn_ci_high: f64,
 }
 
 fn interval(values: &[f64], seed: u64) -> stats::Interval {
@@ -113,6 +121,7 @@ pub fn write(experiment: &Experiment, records: &[Record], out: &Path) -> Result<
             let ci = interval(&values, a as u64);
             let walls: Vec<f64> = rows.iter().map(|r| r.wall_s).collect();
             let genes: Vec<f64> = rows.iter().map(|r| r.genes as f64).collect();
+            let drawn: Vec<f64> = rows.iter().map(|r| r.examples_drawn as f64).collect();
             checkpoints.push(CheckpointSummary {
                 arm: arm.name.clone(),
                 samples,
@@ -123,6 +132,7 @@ pub fn write(experiment: &Experiment, records: &[Record], out: &Path) -> Result<
                 ci_high: ci.high,
                 wall_s_iqm: stats::iqm(&walls),
                 genes_iqm: stats::iqm(&genes),
+                drawn_iqm: stats::iqm(&drawn),
             });
         }
         let last: Vec<&Record> = by_seed
@@ -138,18 +148,23 @@ pub fn write(experiment: &Experiment, records: &[Record], out: &Path) -> Result<
             stats::iqm(&last.iter().map(|r| r.wall_s).collect::<Vec<_>>()),
         ));
         if let Some(target) = experiment.budget.target {
-            let crossings: Vec<Option<f64>> = by_seed
-                .values()
-                .map(|rows| {
-                    let points: Vec<(f64, f64)> = rows
-                        .iter()
-                        .map(|r| (r.samples as f64, r.test_metric))
-                        .collect();
-                    stats::interpolated_crossing(&points, target, direction)
-                })
-                .collect();
-            let s =
-                stats::samples_to_target(&crossings, DEFAULT_REPS, DEFAULT_CONFIDENCE, a as u64);
+            let crossings = |axis: &dyn Fn(&Record) -> u64| -> Vec<Option<f64>> {
+                by_seed
+                    .values()
+                    .map(|rows| {
+                        let points: Vec<(f64, f64)> = rows
+                            .iter()
+                            .map(|r| (axis(r) as f64, r.test_metric))
+                            .collect();
+                        stats::interpolated_crossing(&points, target, direction)
+                    })
+                    .collect()
+            };
+            let to_target = |runs: &[Option<f64>]| {
+                stats::samples_to_target(runs, DEFAULT_REPS, DEFAULT_CONFIDENCE, a as u64)
+            };
+            let s = to_target(&crossings(&|r| r.samples));
+            let drawn = to_target(&crossings(&|r| r.examples_drawn));
             targets.push(TargetSummary {
                 arm: arm.name.clone(),
                 target,
@@ -159,6 +174,9 @@ pub fn write(experiment: &Experiment, records: &[Record], out: &Path) -> Result<
                 iqm: s.iqm,
                 ci_low: s.low,
                 ci_high: s.high,
+                drawn_iqm: drawn.iqm,
+                drawn_ci_low: drawn.low,
+                drawn_ci_high: drawn.high,
             });
         }
     }
@@ -241,8 +259,11 @@ fn markdown(
     if experiment.budget.target.is_some() {
         let _ = writeln!(
             md,
-            "Examples to target: interpolated log-linearly between checkpoints, which are \
-             about ×{:.2} apart; runs that never reach it count as not reached (+∞).",
+            "Two sample axes: examples *evaluated* (forward passes: a population of P on a \
+             shared batch of B evaluates P·B) and examples *drawn* from the data (that batch \
+             counts B once). Examples to target are interpolated log-linearly between \
+             checkpoints, which are about ×{:.2} apart; runs that never reach it count as not \
+             reached (+∞).",
             checkpoint_ratio(experiment)
         );
     }
@@ -257,7 +278,7 @@ fn markdown(
     md.push('\n');
     let target_header = match experiment.budget.target {
         Some(t) => format!(
-            " examples to {} {t} ({aggregate} [95% CI]) | reached |",
+            " examples evaluated to {} {t} ({aggregate} [95% CI]) | examples drawn to it | reached |",
             metric.label()
         ),
         None => String::new(),
@@ -267,7 +288,11 @@ fn markdown(
         "| arm | learner | final {} ({aggregate} [95% CI]) |{target_header} wall s |",
         metric.label()
     );
-    let sep = if targets.is_empty() { "" } else { "---|---|" };
+    let sep = if targets.is_empty() {
+        ""
+    } else {
+        "---|---|---|"
+    };
     let _ = writeln!(md, "|---|---|---|{sep}---|");
     for (i, arm) in experiment.arms.iter().enumerate() {
         let learner = arm.learner_label();
@@ -281,8 +306,9 @@ fn markdown(
             .get(i)
             .map(|t| {
                 format!(
-                    " {} | {}/{} |",
+                    " {} | {} | {}/{} |",
                     cell(t.iqm, t.ci_low, t.ci_high, number),
+                    cell(t.drawn_iqm, t.drawn_ci_low, t.drawn_ci_high, number),
                     t.reached,
                     t.n
                 )

@@ -44,6 +44,10 @@ pub struct Record {
     pub genes: usize,
     /// `ok`, or `diverged` (non-finite loss or genes; the run stopped there).
     pub status: String,
+    /// Examples drawn from the training set so far: each draw counts once, however many
+    /// members evaluate it (`samples` counts a shared batch once per member).
+    #[serde(default)]
+    pub examples_drawn: u64,
 }
 
 impl Row for Record {
@@ -158,13 +162,22 @@ impl State<'_> {
         }
     }
 
-    /// (examples consumed, evaluations) so far.
-    fn consumed(&self) -> (u64, u64) {
+    /// (example evaluations, evaluations, examples drawn) so far. A gradient step draws
+    /// its batch and evaluates it once, so both sample axes agree there.
+    fn consumed(&self) -> (u64, u64, u64) {
         match self {
-            State::Gradient { trainer, .. } => (trainer.samples_used(), trainer.steps()),
+            State::Gradient { trainer, .. } => (
+                trainer.samples_used(),
+                trainer.steps(),
+                trainer.samples_used(),
+            ),
             State::Evolution(driver) => {
                 let totals = driver.totals();
-                (totals.consumed.example_evaluations, totals.evaluations)
+                (
+                    totals.consumed.example_evaluations,
+                    totals.evaluations,
+                    totals.consumed.examples_drawn,
+                )
             }
         }
     }
@@ -211,7 +224,7 @@ pub fn execute(
             return Ok(None);
         }
         let healthy = state.advance(data)?;
-        let (samples, evaluations) = state.consumed();
+        let (samples, evaluations, examples_drawn) = state.consumed();
         context.progress(samples);
         if samples < schedule[next] && healthy {
             continue;
@@ -239,6 +252,7 @@ pub fn execute(
             },
             genes: genes.len(),
             status: if diverged { "diverged" } else { "ok" }.into(),
+            examples_drawn,
         });
         if diverged {
             break;
