@@ -753,3 +753,46 @@ fn an_experiment_name_cannot_leave_the_results_folder() {
         assert!(err.to_string().contains("key `name`"), "{err}");
     }
 }
+
+#[test]
+fn an_evolution_arm_whose_strategy_stops_on_its_own_ends_early_and_says_why() {
+    let file = scratch("stop").with_extension("toml");
+    std::fs::write(
+        &file,
+        "name = \"stop\"\nseeds = 2\n[task]\nkind = \"xor\"\n[network]\nhidden = [4]\n\
+         [budget]\nsamples = 2_000_000\ncheckpoints = 10\n[[arm]]\nname = \"CMA-ES\"\n\
+         learner = \"evolution\"\nstrategy = \"cma_es\"\npopulation = 16\nsigma = 1.0\nbatch = 4\n",
+    )
+    .unwrap();
+    let dir = scratch("stop-run");
+    let out = baldwin(
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
+    for seed in ["0", "1"] {
+        let last = runs
+            .lines()
+            .rfind(|l| l.split(',').nth(2) == Some(seed))
+            .unwrap();
+        assert!(last.contains(",stopped-by-"), "{last}");
+        let samples: u64 = last.split(',').nth(3).unwrap().parse().unwrap();
+        assert!(samples < 2_000_000, "stopped before the budget: {last}");
+    }
+    let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("2/2 stopped early by their strategy"),
+        "{summary}"
+    );
+}

@@ -140,11 +140,15 @@ pub fn write(experiment: &Experiment, records: &[Record], out: &Path) -> Result<
             .filter_map(|rows| rows.last().copied())
             .collect();
         let final_values: Vec<f64> = last.iter().map(|r| r.test_metric).collect();
-        let diverged = last.iter().filter(|r| r.status != "ok").count();
+        let diverged = last.iter().filter(|r| r.status == "diverged").count();
+        let stopped = last
+            .iter()
+            .filter(|r| r.status.starts_with("stopped"))
+            .count();
         finals.push((
             interval(&final_values, a as u64),
             last.len(),
-            diverged,
+            (diverged, stopped),
             stats::iqm(&last.iter().map(|r| r.wall_s).collect::<Vec<_>>()),
         ));
         if let Some(target) = experiment.budget.target {
@@ -242,7 +246,7 @@ fn checkpoint_ratio(experiment: &Experiment) -> f64 {
 fn markdown(
     experiment: &Experiment,
     metric: Metric,
-    finals: &[(stats::Interval, usize, usize, f64)],
+    finals: &[(stats::Interval, usize, (usize, usize), f64)],
     targets: &[TargetSummary],
 ) -> String {
     let mut md = markdown_heading(&experiment.name, &experiment.description);
@@ -296,11 +300,18 @@ fn markdown(
     let _ = writeln!(md, "|---|---|---|{sep}---|");
     for (i, arm) in experiment.arms.iter().enumerate() {
         let learner = arm.learner_label();
-        let (ci, n, diverged, wall) = &finals[i];
-        let diverged = if *diverged > 0 {
-            format!(" ({diverged}/{n} diverged)")
-        } else {
+        let (ci, n, (diverged, stopped), wall) = &finals[i];
+        let mut notes = Vec::new();
+        if *diverged > 0 {
+            notes.push(format!("{diverged}/{n} diverged"));
+        }
+        if *stopped > 0 {
+            notes.push(format!("{stopped}/{n} stopped early by their strategy"));
+        }
+        let diverged = if notes.is_empty() {
             String::new()
+        } else {
+            format!(" ({})", notes.join(", "))
         };
         let target = targets
             .get(i)

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::fitness::BatchFitness;
 use super::{Arm, CompareExperiment, LearnerConfig};
-use crate::evolve::{AnyStrategy, Driver, DriverError, Ga, Strategy, StrategyConfig};
+use crate::evolve::{
+    AnyStrategy, Driver, DriverError, Ga, Strategy, StrategyConfig, TerminationReason,
+};
 use crate::experiment::pipeline::{Row, RunContext};
 use crate::learn::{Trainer, evaluate as evaluate_params};
 use crate::net::{NetError, Network, Params, Workspace};
@@ -42,7 +44,9 @@ pub struct Record {
     pub test_metric: f64,
     /// Genome length of the current network.
     pub genes: usize,
-    /// `ok`, or `diverged` (non-finite loss or genes; the run stopped there).
+    /// `ok`; `diverged` (non-finite loss or genes; the run stopped there); or
+    /// `stopped-by-<rule>` (the strategy stopped on its own, e.g. CMA-ES's `tolx`, before
+    /// the budget).
     pub status: String,
     /// Examples drawn from the training set so far: each draw counts once, however many
     /// members evaluate it (`samples` counts a shared batch once per member).
@@ -64,7 +68,7 @@ impl Row for Record {
         self.samples
     }
     fn diverged(&self) -> bool {
-        self.status != "ok"
+        self.status == "diverged"
     }
 }
 
@@ -182,6 +186,14 @@ impl State<'_> {
         }
     }
 
+    /// Why the strategy stopped on its own (CMA-ES's convergence rules), if it did.
+    fn stopped_by(&self) -> Option<TerminationReason> {
+        match self {
+            State::Gradient { .. } => None,
+            State::Evolution(driver) => driver.strategy().stop(),
+        }
+    }
+
     /// The network and genome that represent the learner now.
     fn current<'a>(&'a self, net: &'a Network) -> (&'a Network, &'a [f32]) {
         match self {
@@ -226,7 +238,8 @@ pub fn execute(
         let healthy = state.advance(data)?;
         let (samples, evaluations, examples_drawn) = state.consumed();
         context.progress(samples);
-        if samples < schedule[next] && healthy {
+        let stopped = state.stopped_by();
+        if samples < schedule[next] && healthy && stopped.is_none() {
             continue;
         }
         while next < schedule.len() && schedule[next] <= samples {
@@ -237,6 +250,11 @@ pub fn execute(
         let train = evaluate_params(current_net, &params, &data.train, loss, &mut ws)?;
         let test = evaluate_params(current_net, &params, &data.test, loss, &mut ws)?;
         let diverged = !healthy || !train.loss.is_finite() || !test.loss.is_finite();
+        let status = match (diverged, stopped) {
+            (true, _) => "diverged".to_string(),
+            (false, Some(reason)) => format!("stopped-by-{}", reason.key()),
+            (false, None) => "ok".to_string(),
+        };
         records.push(Record {
             experiment: experiment.name.clone(),
             arm: arm.name.clone(),
@@ -251,10 +269,10 @@ pub fn execute(
                 Metric::Loss => test.loss as f64,
             },
             genes: genes.len(),
-            status: if diverged { "diverged" } else { "ok" }.into(),
+            status,
             examples_drawn,
         });
-        if diverged {
+        if diverged || stopped.is_some() {
             break;
         }
     }
