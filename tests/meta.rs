@@ -6,7 +6,7 @@ use baldwin::meta::{
     DigitImages, EvolutionMethod, Family, FomamlConfig, InnerLoop, InnerOptimizer, Method, Outer,
     PretrainConfig, ReptileConfig, Setting, SineTasks, evaluate_init,
 };
-use baldwin::net::{Activation, Architecture, Head, Network};
+use baldwin::net::{Activation, Architecture, Head, Initializer, Network};
 use baldwin::options::NoKeys;
 use baldwin::{rng, stats};
 
@@ -53,6 +53,7 @@ fn trained(method: &Method, seed: u64, budget: u64) -> (f64, u64) {
             family: &family,
             images: &images,
             shots: SHOTS,
+            init: Initializer::default(),
         },
         inner(),
         init,
@@ -182,6 +183,7 @@ fn outer_samples_add_up_exactly() {
                 family: &family,
                 images: &images,
                 shots: SHOTS,
+                init: Initializer::default(),
             },
             inner.clone(),
             init.clone(),
@@ -224,6 +226,7 @@ fn lamarckian_inheritance_writes_adapted_weights_back_and_baldwinian_does_not() 
                 family: &family,
                 images: &images,
                 shots: SHOTS,
+                init: Initializer::default(),
             },
             inner(),
             init.clone(),
@@ -273,6 +276,7 @@ fn lamarckian_inheritance_needs_a_ga() {
             family: &family,
             images: &DigitImages::default(),
             shots: SHOTS,
+            init: Initializer::default(),
         },
         inner(),
         vec![0.0; net.genome_len()],

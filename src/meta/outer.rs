@@ -19,7 +19,7 @@ use super::inner::{InnerLoop, Scratch, adapt};
 use super::lifetime::{LifetimeFitness, rates};
 use super::method::{EvolutionMethod, Method};
 use crate::evolve::{Driver, DriverError, EvolveError, Population, Strategy, StrategyConfig};
-use crate::net::{Loss, NetError, Network};
+use crate::net::{Initializer, Loss, NetError, Network};
 use crate::optim::{Adam, Optimizer};
 use crate::rng::{self, Purpose, Stream};
 use crate::task::{Dataset, Labels};
@@ -59,6 +59,8 @@ pub struct Setting<'a> {
     pub images: &'a DigitImages,
     /// Shots per task during outer training.
     pub shots: usize,
+    /// How a GA's independent members are initialised.
+    pub init: Initializer,
 }
 
 /// An outer loop in progress.
@@ -123,7 +125,7 @@ impl<'a> Outer<'a> {
                         (0..count)
                             .map(|i| {
                                 let stream = &mut rng::stream(&[seed, Purpose::Init.key(), i]);
-                                (plasticity(net.init(stream).genes), None)
+                                (plasticity(net.init_with(setting.init, stream).genes), None)
                             })
                             .collect(),
                     )

@@ -22,7 +22,7 @@ mod tying;
 pub use architecture::{Activation, Architecture, Head};
 pub use error::NetError;
 pub use loss::{Loss, Targets};
-pub use network::{Network, Params};
+pub use network::{Init, Initializer, Network, Params};
 pub use passes::Workspace;
 pub use population::PopulationEvaluator;
 pub use tying::{LayerTying, TileRef, Tying, TyingPreset};

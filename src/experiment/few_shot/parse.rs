@@ -14,6 +14,9 @@ use crate::experiment::resources::{
 use crate::meta::{DigitImages, EvolutionMethod, Family, InnerLoop, InnerOptimizer, Method};
 use crate::options::{Invalid, Tagged};
 
+/// The most query points an evaluation task may have (per class for digits).
+const MAX_EVALUATION_QUERY: usize = 100_000;
+
 const TOP: &[&str] = &[
     "kind",
     "name",
@@ -49,6 +52,9 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
             let network: LayersSpec = t.rest(&[])?;
             if network.hidden.contains(&0) {
                 return Err(t.error("hidden", "every hidden layer needs at least one unit"));
+            }
+            if !(network.init_sigma > 0.0 && network.init_sigma.is_finite()) {
+                return Err(t.error("init_sigma", "must be > 0"));
             }
             network
         }
@@ -86,6 +92,18 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
                 evaluation.shots.len() <= 64,
                 "shots",
                 "at most 64 numbers of shots",
+            ))
+            .and(Invalid::unless(
+                evaluation.lr.is_none_or(|lr| lr > 0.0 && lr.is_finite()),
+                "lr",
+                "must be > 0",
+            ))
+            .and(Invalid::unless(
+                evaluation
+                    .query
+                    .is_none_or(|q| (1..=MAX_EVALUATION_QUERY).contains(&q)),
+                "query",
+                format!("must be between 1 and {MAX_EVALUATION_QUERY}"),
             ));
             check.map_err(|e| t.invalid(e))?;
             evaluation
@@ -94,6 +112,8 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
             shots: vec![shots],
             steps: 10,
             tasks: 100,
+            lr: None,
+            query: None,
         },
     };
     if let Family::Digits(digits) = &family {
@@ -102,7 +122,8 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
         let fewest = images
             .smallest_class(&digits.train_classes)
             .min(images.smallest_class(&digits.test_classes));
-        if largest + digits.query > fewest {
+        let query = digits.query.max(evaluation.query.unwrap_or(0));
+        if largest + query > fewest {
             return Err(inner_table.error(
                 "shots",
                 format!("shots + query per class must fit in the smallest class ({fewest} images)"),
@@ -152,7 +173,8 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
     sizes.extend_from_slice(&experiment.network.hidden);
     sizes.push(experiment.family.outputs());
     let (support, query) = experiment.task_rows();
-    let rows = (support as u128).saturating_add(query as u128);
+    let (eval_support, eval_query) = experiment.evaluation_rows();
+    let rows = (support.max(eval_support) as u128).saturating_add(query.max(eval_query) as u128);
     let threads = rayon::current_num_threads() as u128;
     let network_at = root.table("network", "[network]")?;
     let family_key = if let Family::Digits(_) = experiment.family {
@@ -160,21 +182,22 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
     } else {
         "query"
     };
-    let base =
-        [
-            Need {
-                what: format!("the network, {} genes", dense_genes(&sizes)),
-                bytes: product(&[dense_genes(&sizes), 4]),
-                at: (network_at.as_ref().unwrap_or(root), "hidden"),
-            },
-            Need {
-                what: format!("one task per thread, {rows} rows each"),
-                bytes: product(&[threads, rows, (sizes[0] + 1) as u128, 4]).saturating_add(
-                    product(&[threads, workspace_floats(&sizes, support.max(query)), 4]),
-                ),
-                at: (&family_table, family_key),
-            },
-        ];
+    let base = [
+        Need {
+            what: format!("the network, {} genes", dense_genes(&sizes)),
+            bytes: product(&[dense_genes(&sizes), 4]),
+            at: (network_at.as_ref().unwrap_or(root), "hidden"),
+        },
+        Need {
+            what: format!("one task per thread, {rows} rows each"),
+            bytes: product(&[threads, rows, (sizes[0] + 1) as u128, 4]).saturating_add(product(&[
+                threads,
+                workspace_floats(&sizes, support.max(query).max(eval_query)),
+                4,
+            ])),
+            at: (&family_table, family_key),
+        },
+    ];
     fits(&base)?;
     let net = experiment
         .network()
@@ -248,6 +271,10 @@ struct EvaluationKeys {
     steps: usize,
     #[serde(default = "super::hundred")]
     tasks: usize,
+    #[serde(default)]
+    lr: Option<f32>,
+    #[serde(default)]
+    query: Option<usize>,
 }
 
 impl EvaluationKeys {
@@ -256,6 +283,8 @@ impl EvaluationKeys {
             shots: Vec::new(),
             steps: self.steps,
             tasks: self.tasks,
+            lr: self.lr,
+            query: self.query,
         }
     }
 }

@@ -46,6 +46,12 @@ pub(super) fn sections() -> Vec<super::Section> {
             &[
                 ("hidden", "", "hidden layer sizes"),
                 ("activation", "", "tanh | relu | sigmoid | identity"),
+                (
+                    "init",
+                    "",
+                    "auto (he for relu layers, glorot otherwise) | he | glorot | pytorch_uniform | normal",
+                ),
+                ("init_sigma", "", "σ of init = normal (zero biases)"),
             ],
         ),
         s(
@@ -78,6 +84,16 @@ pub(super) fn sections() -> Vec<super::Section> {
                     "tasks",
                     "100",
                     "fixed evaluation tasks, the same for every method and seed",
+                ),
+                (
+                    "lr",
+                    "inner_lr",
+                    "inner learning rate at evaluation (default: each arm's)",
+                ),
+                (
+                    "query",
+                    "[family]",
+                    "query points scoring each evaluation task (per class for digits)",
                 ),
             ],
         ),
