@@ -680,6 +680,21 @@ fn few_shot_files_apply_arm_overrides_and_reject_bad_keys() {
             "did you mean `few_shot`?",
         ),
         (
+            text.replace("outer_lr = 0.1", "outer_lr = 0.1\nmeta_batch = 0"),
+            "key `meta_batch`",
+        ),
+        (
+            text.replace("outer_lr = 0.1", "outer_lr = 0.1\nanneal = \"cosine\""),
+            "anneal",
+        ),
+        (
+            text.replace(
+                "method = \"reptile\"",
+                "method = \"maml\"\ninner_optimizer = \"adam\"",
+            ),
+            "needs inner_optimizer = \"sgd\"",
+        ),
+        (
             text.replace(
                 "kind = \"sine\"",
                 "kind = \"digits\"\ntrain_classes = [0, 1]\ntest_classes = [1, 2]",

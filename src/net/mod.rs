@@ -11,6 +11,7 @@
 //! know about tasks, strategies or experiments.
 
 mod architecture;
+mod curvature;
 mod error;
 mod kernels;
 pub mod loss;

@@ -153,8 +153,11 @@ impl MetaArm {
         match &self.method {
             Method::Scratch(_) => 0,
             Method::Pretrain(_) => support + query,
-            Method::Reptile(_) => lifetime,
-            Method::Fomaml(_) => lifetime + query,
+            Method::Reptile(c) => (c.meta_batch as u64).saturating_mul(lifetime),
+            Method::Fomaml(c) => (c.meta_batch as u64).saturating_mul(lifetime + query),
+            // The Hessian-vector products re-run the support once per inner step.
+            Method::Maml(c) => (c.meta_batch as u64)
+                .saturating_mul(lifetime.saturating_mul(2).saturating_add(query)),
             Method::Evolution(e) => (e.strategy.population().unwrap_or(1) as u64)
                 .saturating_mul(e.tasks as u64)
                 .saturating_mul(lifetime + query),

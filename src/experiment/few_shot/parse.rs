@@ -17,6 +17,9 @@ use crate::options::{Invalid, Tagged};
 /// The most query points an evaluation task may have (per class for digits).
 const MAX_EVALUATION_QUERY: usize = 100_000;
 
+/// The most tasks one outer step may average over.
+const MAX_META_BATCH: usize = 10_000;
+
 const TOP: &[&str] = &[
     "kind",
     "name",
@@ -334,16 +337,38 @@ fn arm(
         let method: Method = table
             .described(format!("`{label}` arms"))
             .variant_named(label, ARM)?;
-        let rate = match &method {
-            Method::Pretrain(c) => Some(("lr", c.lr)),
-            Method::Reptile(c) => Some(("outer_lr", c.outer_lr)),
-            Method::Fomaml(c) => Some(("outer_lr", c.outer_lr)),
-            _ => None,
+        let (rate, meta_batch) = match &method {
+            Method::Pretrain(c) => (Some(("lr", c.lr)), None),
+            Method::Reptile(c) => (Some(("outer_lr", c.outer_lr)), Some(c.meta_batch)),
+            Method::Fomaml(c) | Method::Maml(c) => {
+                (Some(("outer_lr", c.outer_lr)), Some(c.meta_batch))
+            }
+            _ => (None, None),
         };
         if let Some((key, rate)) = rate
             && !(rate > 0.0 && rate.is_finite())
         {
             return Err(table.error(key, "must be > 0"));
+        }
+        if let Some(meta_batch) = meta_batch
+            && !(1..=MAX_META_BATCH).contains(&meta_batch)
+        {
+            return Err(table.error(
+                "meta_batch",
+                format!("must be between 1 and {MAX_META_BATCH}"),
+            ));
+        }
+        if matches!(method, Method::Maml(_)) && lifetime.optimizer != InnerOptimizer::Sgd {
+            let key = if table.has("inner_optimizer") {
+                "inner_optimizer"
+            } else {
+                "method"
+            };
+            return Err(table.error(
+                key,
+                "method = \"maml\" needs inner_optimizer = \"sgd\": its exact meta-gradient \
+                 differentiates through plain SGD steps",
+            ));
         }
         method
     };

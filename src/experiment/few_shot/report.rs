@@ -138,6 +138,7 @@ fn method_name(method: &Method) -> String {
         Method::Pretrain(_) => "joint pre-training".into(),
         Method::Reptile(_) => "Reptile".into(),
         Method::Fomaml(_) => "first-order MAML".into(),
+        Method::Maml(_) => "MAML (second-order)".into(),
         Method::Evolution(e) => format!(
             "{} evolution ({}{})",
             if e.lamarckian {

@@ -88,6 +88,7 @@ pub fn execute(
         family,
         images,
         shots: experiment.inner.shots,
+        budget: experiment.budget.outer_samples,
         init: initializer,
     };
     let mut outer = Outer::new(

@@ -3,7 +3,9 @@
 use super::{HEADER, defaults, s};
 use crate::experiment::few_shot::LayersSpec;
 use crate::meta::hinton_nowlan::HintonNowlanConfig;
-use crate::meta::{DigitsTasks, FomamlConfig, InnerLoop, PretrainConfig, ReptileConfig, SineTasks};
+use crate::meta::{
+    DigitsTasks, FomamlConfig, InnerLoop, MamlConfig, PretrainConfig, ReptileConfig, SineTasks,
+};
 
 /// Few-shot and Hinton & Nowlan experiments.
 pub(super) fn sections() -> Vec<super::Section> {
@@ -115,7 +117,7 @@ pub(super) fn sections() -> Vec<super::Section> {
             ],
         ),
         s(
-            "[[arm]]  method = scratch | pretrain | reptile | fomaml | evolution",
+            "[[arm]]  method = scratch | pretrain | reptile | fomaml | maml | evolution",
             1,
             none(),
             &[
@@ -136,13 +138,41 @@ pub(super) fn sections() -> Vec<super::Section> {
             "method = \"reptile\"  (Nichol et al. 2018)",
             2,
             defaults(ReptileConfig::default()),
-            &[("outer_lr", "", "step towards the adapted weights")],
+            &[
+                ("outer_lr", "", "ε, the step towards the adapted weights"),
+                (
+                    "meta_batch",
+                    "",
+                    "tasks per outer step (the mean of their adapted weights)",
+                ),
+                ("anneal", "", "none | linear (ε to 0 over the budget)"),
+            ],
         ),
         s(
             "method = \"fomaml\"  (first-order MAML, Finn et al. 2017)",
             2,
             defaults(FomamlConfig::default()),
-            &[("outer_lr", "", "Adam step size")],
+            &[
+                ("outer_lr", "", "Adam step size"),
+                (
+                    "meta_batch",
+                    "",
+                    "tasks per outer step (the mean of their query gradients)",
+                ),
+            ],
+        ),
+        s(
+            "method = \"maml\"  (second-order MAML, inner_optimizer = sgd)",
+            2,
+            defaults(MamlConfig::default()),
+            &[
+                ("outer_lr", "", "Adam step size"),
+                (
+                    "meta_batch",
+                    "",
+                    "tasks per outer step (the mean of their meta-gradients)",
+                ),
+            ],
         ),
         s(
             "method = \"evolution\": a strategy and its keys (as above), plus",
