@@ -722,6 +722,21 @@ fn few_shot_files_apply_arm_overrides_and_reject_bad_keys() {
             "did you mean `few_shot`?",
         ),
         (
+            text.replace("outer_lr = 0.1", "outer_lr = 0.1\nmeta_batch = 0"),
+            "key `meta_batch`",
+        ),
+        (
+            text.replace("outer_lr = 0.1", "outer_lr = 0.1\nanneal = \"cosine\""),
+            "anneal",
+        ),
+        (
+            text.replace(
+                "method = \"reptile\"",
+                "method = \"maml\"\ninner_optimizer = \"adam\"",
+            ),
+            "needs inner_optimizer = \"sgd\"",
+        ),
+        (
             text.replace(
                 "kind = \"sine\"",
                 "kind = \"digits\"\ntrain_classes = [0, 1]\ntest_classes = [1, 2]",
@@ -736,6 +751,63 @@ fn few_shot_files_apply_arm_overrides_and_reject_bad_keys() {
             message.starts_with("f.toml:") && message.contains(phrase),
             "{message}"
         );
+    }
+}
+
+#[test]
+fn the_evaluation_protocol_and_the_initialisation_are_file_keys() {
+    let text = std::fs::read_to_string("tests/fixtures/tiny-few-shot.toml").unwrap();
+    let parse = |text: &str| match baldwin::experiment::parse_any(Path::new("f.toml"), text) {
+        Ok(baldwin::experiment::AnyExperiment::FewShot(e)) => e,
+        other => panic!("a few-shot experiment: {:?}", other.err()),
+    };
+    // Defaults: each arm's inner lr, the family's query points, today's initialisation.
+    let plain = parse(&text);
+    assert_eq!(plain.evaluation.inner(&plain.arms[1]).lr, 0.005);
+    assert_eq!(plain.evaluation.family(&plain.family).query(), 5);
+    assert_eq!(plain.network.init, baldwin::net::Init::Auto);
+    let given = parse(
+        &text
+            .replace("tasks = 5", "tasks = 5\nlr = 0.01\nquery = 100")
+            .replace(
+                "activation = \"relu\"",
+                "activation = \"relu\"\ninit = \"normal\"\ninit_sigma = 0.02",
+            ),
+    );
+    for arm in &given.arms {
+        assert_eq!(given.evaluation.inner(arm).lr, 0.01);
+    }
+    assert_eq!(given.evaluation.family(&given.family).query(), 100);
+    assert_eq!(
+        given.family.query(),
+        5,
+        "outer training keeps its query points"
+    );
+    assert_eq!(given.network.init, baldwin::net::Init::Normal);
+    assert_eq!(given.network.init_sigma, 0.02);
+    for (bad, key) in [
+        (text.replace("tasks = 5", "tasks = 5\nlr = 0"), "key `lr`"),
+        (
+            text.replace("tasks = 5", "tasks = 5\nquery = 0"),
+            "key `query`",
+        ),
+        (
+            text.replace(
+                "activation = \"relu\"",
+                "activation = \"relu\"\ninit_sigma = -1",
+            ),
+            "key `init_sigma`",
+        ),
+        (
+            text.replace(
+                "activation = \"relu\"",
+                "activation = \"relu\"\ninit = \"xavier\"",
+            ),
+            "init",
+        ),
+    ] {
+        let err = baldwin::experiment::parse_any(Path::new("f.toml"), &bad).unwrap_err();
+        assert!(err.to_string().contains(key), "{err}");
     }
 }
 

@@ -20,33 +20,62 @@ impl Default for PretrainConfig {
     }
 }
 
+/// How Reptile's ε changes over the outer budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Anneal {
+    /// Constant ε.
+    #[default]
+    None,
+    /// ε decays linearly to 0 at the end of the outer budget (Nichol et al. 2018, as in
+    /// their code: `ε·(1 − fraction done)`).
+    Linear,
+}
+
 /// Reptile's outer step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReptileConfig {
     /// ε, the interpolation step towards the adapted weights.
     pub outer_lr: f32,
+    /// Tasks per outer step; the step moves towards the mean of their adapted weights.
+    pub meta_batch: usize,
+    /// How ε changes over the outer budget.
+    pub anneal: Anneal,
 }
 
 impl Default for ReptileConfig {
     fn default() -> Self {
-        Self { outer_lr: 0.1 }
+        Self {
+            outer_lr: 0.1,
+            meta_batch: 1,
+            anneal: Anneal::None,
+        }
     }
 }
 
-/// First-order MAML's outer step.
+/// MAML's outer step (first-order or exact): Adam on the meta-gradient averaged over a
+/// meta-batch of tasks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct FomamlConfig {
+pub struct MamlConfig {
     /// Adam step size of the outer update.
     pub outer_lr: f32,
+    /// Tasks per outer step; the update follows the mean of their meta-gradients.
+    pub meta_batch: usize,
 }
 
-impl Default for FomamlConfig {
+impl Default for MamlConfig {
     fn default() -> Self {
-        Self { outer_lr: 0.001 }
+        Self {
+            outer_lr: 0.001,
+            meta_batch: 1,
+        }
     }
 }
+
+/// First-order MAML's keys: the same as MAML's.
+pub type FomamlConfig = MamlConfig;
 
 fn one() -> usize {
     1
@@ -81,6 +110,8 @@ crate::tagged_enum! {
         Reptile(ReptileConfig) = "reptile",
         /// First-order MAML.
         Fomaml(FomamlConfig) = "fomaml",
+        /// MAML with its exact second-order meta-gradient.
+        Maml(MamlConfig) = "maml",
         /// Baldwinian (or Lamarckian) evolution.
         Evolution(EvolutionMethod) = "evolution",
     }

@@ -1,5 +1,5 @@
 //! `meta`: slow versus fast learning. Outer (slow) loops — evolution, Reptile,
-//! first-order MAML, joint pre-training — shape an initialisation from many tasks; the
+//! first-order and second-order MAML, joint pre-training — shape an initialisation from many tasks; the
 //! inner (fast) loop adapts it with a few gradient steps on a few shots of a new task.
 //! Outer samples and lifetime shots are counted separately. [`hinton_nowlan`] is the
 //! original, smallest demonstration of learning guiding evolution (Hinton & Nowlan 1987).
@@ -12,6 +12,7 @@ pub mod family;
 pub mod hinton_nowlan;
 pub mod inner;
 mod lifetime;
+mod maml;
 mod method;
 pub mod outer;
 
@@ -19,5 +20,8 @@ pub use evaluate::{EvalPoint, evaluate_init};
 pub use family::{DigitImages, DigitsTasks, Family, FewShotTask, Phase, SineTasks};
 pub use inner::{InnerLoop, InnerOptimizer, Scratch, adapt};
 pub use lifetime::LifetimeFitness;
-pub use method::{EvolutionMethod, FomamlConfig, Method, PretrainConfig, ReptileConfig};
+pub use maml::maml_gradient;
+pub use method::{
+    Anneal, EvolutionMethod, FomamlConfig, MamlConfig, Method, PretrainConfig, ReptileConfig,
+};
 pub use outer::{Outer, Setting};

@@ -5,21 +5,27 @@
 //! * `scratch` — a random initialisation; no outer loop (the control).
 //! * `pretrain` — joint training on pooled tasks: Adam on each task's examples in turn.
 //! * `reptile` (Nichol, Achiam, Schulman 2018) — adapt to a task, move the
-//!   initialisation a fraction ε towards the adapted weights.
+//!   initialisation a fraction ε towards the adapted weights (ε constant or annealed
+//!   linearly to 0 over the budget).
 //! * `fomaml` — first-order MAML (Finn, Abbeel, Levine 2017, §5.2): adapt on the
 //!   support set, step the initialisation along the query gradient at the adapted
 //!   weights.
+//! * `maml` — MAML with the exact meta-gradient, backpropagated through the inner SGD
+//!   steps with Hessian-vector products (`meta::maml`).
+//!
+//! Reptile and both MAMLs average their update over a meta-batch of tasks.
 //! * `evolution` — Baldwinian evolution (Fernando et al. 2018): any [`Strategy`] evolves
 //!   the initialisation (plus per-layer log learning rates when `evolve_lr`) through the
 //!   crate's one evolution loop ([`Driver`]) with a [`LifetimeFitness`]. With
 //!   `lamarckian`, adapted weights are written back into a GA's genomes.
 
 use super::family::{DigitImages, Family, FewShotTask, Phase};
-use super::inner::{InnerLoop, Scratch, adapt};
+use super::inner::{InnerLoop, InnerOptimizer, Scratch, adapt};
 use super::lifetime::{LifetimeFitness, rates};
-use super::method::{EvolutionMethod, Method};
+use super::maml::maml_gradient;
+use super::method::{Anneal, EvolutionMethod, Method};
 use crate::evolve::{Driver, DriverError, EvolveError, Population, Strategy, StrategyConfig};
-use crate::net::{Loss, NetError, Network};
+use crate::net::{Initializer, Loss, NetError, Network};
 use crate::optim::{Adam, Optimizer};
 use crate::rng::{self, Purpose, Stream};
 use crate::task::{Dataset, Labels};
@@ -38,8 +44,13 @@ enum Loop<'a> {
     Pretrain,
     Reptile {
         outer_lr: f32,
+        meta_batch: usize,
+        anneal: Anneal,
     },
-    Fomaml,
+    Maml {
+        meta_batch: usize,
+        second_order: bool,
+    },
     Evolution {
         driver: Box<Evolution<'a>>,
         tasks: usize,
@@ -59,6 +70,10 @@ pub struct Setting<'a> {
     pub images: &'a DigitImages,
     /// Shots per task during outer training.
     pub shots: usize,
+    /// The outer-sample budget (Reptile's linear anneal reaches ε = 0 there).
+    pub budget: u64,
+    /// How a GA's independent members are initialised.
+    pub init: Initializer,
 }
 
 /// An outer loop in progress.
@@ -71,6 +86,7 @@ pub struct Outer<'a> {
     /// Shots per task during outer training, and the inner loop used for fitness and
     /// for MAML's and Reptile's adaptation.
     shots: usize,
+    budget: u64,
     inner: InnerLoop,
     weights: Vec<f32>,
     lrs: Option<Vec<f32>>,
@@ -95,6 +111,7 @@ impl<'a> Outer<'a> {
     ) -> Result<Self, EvolveError> {
         let net = setting.net;
         let mut outer = Self::base(setting, inner, init, seed);
+        let second_order = matches!(method, Method::Maml(_));
         outer.run = match method {
             Method::Scratch(_) => Loop::Scratch,
             Method::Pretrain(c) => {
@@ -103,10 +120,24 @@ impl<'a> Outer<'a> {
             }
             Method::Reptile(c) => Loop::Reptile {
                 outer_lr: c.outer_lr,
+                meta_batch: c.meta_batch,
+                anneal: c.anneal,
             },
-            Method::Fomaml(c) => {
+            Method::Fomaml(c) | Method::Maml(c) => {
+                if second_order && outer.inner.optimizer != InnerOptimizer::Sgd {
+                    return Err(EvolveError::InvalidOption {
+                        strategy: "maml",
+                        option: "inner_optimizer",
+                        value: "adam".into(),
+                        expected: "sgd: the exact meta-gradient differentiates through SGD steps"
+                            .into(),
+                    });
+                }
                 outer.adam = Adam::new(c.outer_lr);
-                Loop::Fomaml
+                Loop::Maml {
+                    meta_batch: c.meta_batch,
+                    second_order,
+                }
             }
             Method::Evolution(e) => {
                 let layers = net.architecture().layers();
@@ -123,7 +154,7 @@ impl<'a> Outer<'a> {
                         (0..count)
                             .map(|i| {
                                 let stream = &mut rng::stream(&[seed, Purpose::Init.key(), i]);
-                                (plasticity(net.init(stream).genes), None)
+                                (plasticity(net.init_with(setting.init, stream).genes), None)
                             })
                             .collect(),
                     )
@@ -169,6 +200,7 @@ impl<'a> Outer<'a> {
             images: setting.images,
             loss,
             shots: setting.shots,
+            budget: setting.budget,
             inner,
             weights: init,
             lrs: None,
@@ -275,35 +307,83 @@ impl<'a> Outer<'a> {
                 self.adam.step(&mut self.weights, &self.scratch.grad);
                 self.samples += pooled.len() as u64;
             }
-            &Loop::Reptile { outer_lr } => {
-                let task = self.sample_task();
-                let mut adapted = self.weights.clone();
-                self.samples += self.adapt(&mut adapted, &task.support)?;
-                for (w, a) in self.weights.iter_mut().zip(&adapted) {
-                    *w += outer_lr * (a - *w);
+            &Loop::Reptile {
+                outer_lr,
+                meta_batch,
+                anneal,
+            } => {
+                let epsilon = match anneal {
+                    Anneal::None => outer_lr,
+                    Anneal::Linear => {
+                        let done = self.samples as f64 / self.budget.max(1) as f64;
+                        outer_lr * (1.0 - done).max(0.0) as f32
+                    }
+                };
+                // The mean of the meta-batch's adapted weights (Nichol et al. 2018, alg. 2).
+                let mut mean = vec![0.0f32; self.weights.len()];
+                for _ in 0..meta_batch {
+                    let task = self.sample_task();
+                    let mut adapted = self.weights.clone();
+                    self.samples += self.adapt(&mut adapted, &task.support)?;
+                    mean.iter_mut().zip(&adapted).for_each(|(m, a)| *m += a);
+                }
+                let tasks = meta_batch as f32;
+                for (w, m) in self.weights.iter_mut().zip(&mean) {
+                    *w += epsilon * (m / tasks - *w);
                 }
             }
-            Loop::Fomaml => {
-                let task = self.sample_task();
-                let mut adapted = self.weights.clone();
-                self.samples += self.adapt(&mut adapted, &task.support)?;
-                // First-order: the query gradient at the adapted weights stands in for
-                // the gradient with respect to the initialisation.
-                self.net.loss_and_gradient(
-                    &adapted,
-                    &task.query.inputs,
-                    task.query.targets(),
-                    self.loss,
-                    &mut self.scratch.ws,
-                    &mut self.scratch.grad,
-                )?;
-                self.samples += task.query.len() as u64;
-                self.adam.step(&mut self.weights, &self.scratch.grad);
+            &Loop::Maml {
+                meta_batch,
+                second_order,
+            } => {
+                let mut mean = vec![0.0f32; self.weights.len()];
+                for _ in 0..meta_batch {
+                    let task = self.sample_task();
+                    self.samples += self.meta_gradient(&task, second_order)?;
+                    mean.iter_mut()
+                        .zip(&self.scratch.grad)
+                        .for_each(|(m, g)| *m += g);
+                }
+                let tasks = meta_batch as f32;
+                mean.iter_mut().for_each(|m| *m /= tasks);
+                self.adam.step(&mut self.weights, &mean);
             }
             &Loop::Evolution { tasks, .. } => self.generation(tasks)?,
         }
         self.steps += 1;
         Ok(())
+    }
+
+    /// One task's meta-gradient into `scratch.grad`; returns the examples consumed.
+    fn meta_gradient(&mut self, task: &FewShotTask, second_order: bool) -> Result<u64, NetError> {
+        if second_order {
+            let mut grad = std::mem::take(&mut self.scratch.grad);
+            grad.resize(self.net.genome_len(), 0.0);
+            let (_, examples) = maml_gradient(
+                self.net,
+                &self.weights,
+                task,
+                self.loss,
+                &self.inner,
+                &mut self.scratch,
+                &mut grad,
+            )?;
+            self.scratch.grad = grad;
+            return Ok(examples);
+        }
+        let mut adapted = self.weights.clone();
+        let examples = self.adapt(&mut adapted, &task.support)?;
+        // First-order: the query gradient at the adapted weights stands in for the
+        // gradient with respect to the initialisation.
+        self.net.loss_and_gradient(
+            &adapted,
+            &task.query.inputs,
+            task.query.targets(),
+            self.loss,
+            &mut self.scratch.ws,
+            &mut self.scratch.grad,
+        )?;
+        Ok(examples + task.query.len() as u64)
     }
 
     fn adapt(&mut self, genes: &mut [f32], support: &Dataset) -> Result<u64, NetError> {

@@ -68,6 +68,20 @@ impl Activation {
     }
 }
 
+impl Activation {
+    /// Second derivative `f''(z)` written in terms of the output `a = f(z)`, for the
+    /// R-operator's backward sweep (`net::curvature`): tanh `−2a(1 − a²)`, sigmoid
+    /// `a(1 − a)(1 − 2a)`, and 0 for the piecewise-linear ReLU and identity.
+    #[inline]
+    pub fn second_derivative_from_output(self, a: f32) -> f32 {
+        match self {
+            Activation::Tanh => -2.0 * a * (1.0 - a * a),
+            Activation::Sigmoid => a * (1.0 - a) * (1.0 - 2.0 * a),
+            Activation::Relu | Activation::Identity => 0.0,
+        }
+    }
+}
+
 /// `tanh` as a branch-free rational function that vectorises: the 13/6 minimax
 /// approximation of Eigen's `generic_fast_tanh_float`, clamped at ±7.9053 where it
 /// reaches ±1 in f32. Maximum absolute error 4e-7 over the real line (checked in tests

@@ -83,4 +83,14 @@ pub enum NetError {
     /// Targets that do not match the batch.
     #[error("targets do not match the batch: {0}")]
     TargetShape(String),
+    /// A loss whose curvature the Hessian-vector product does not implement.
+    #[error(
+        "no Hessian-vector product for {loss} on a {head} head; use mse on a linear head or cross_entropy"
+    )]
+    NoCurvature {
+        /// The loss, as named in files.
+        loss: &'static str,
+        /// The head.
+        head: &'static str,
+    },
 }

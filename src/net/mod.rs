@@ -11,6 +11,7 @@
 //! know about tasks, strategies or experiments.
 
 mod architecture;
+mod curvature;
 mod error;
 mod kernels;
 pub mod loss;
@@ -22,7 +23,7 @@ mod tying;
 pub use architecture::{Activation, Architecture, Head};
 pub use error::NetError;
 pub use loss::{Loss, Targets};
-pub use network::{Network, Params};
+pub use network::{Init, Initializer, Network, Params};
 pub use passes::Workspace;
 pub use population::PopulationEvaluator;
 pub use tying::{LayerTying, TileRef, Tying, TyingPreset};

@@ -107,21 +107,43 @@ impl Network {
         start..start + self.arch.layer_shape(layer).1
     }
 
-    /// Seeded initialisation: He normal (`N(0, 2/fan_in)`, He et al. 2015) for ReLU layers,
-    /// Glorot uniform (`U(±√(6/(fan_in+fan_out)))`, Glorot & Bengio 2010) otherwise; zero
-    /// biases. A shared gene block is drawn once, from its layer's distribution.
+    /// Seeded initialisation by [`Init::Auto`]: He normal (`N(0, 2/fan_in)`, He et al.
+    /// 2015) for ReLU layers, Glorot uniform (`U(±√(6/(fan_in+fan_out)))`, Glorot & Bengio
+    /// 2010) otherwise; zero biases. A shared gene block is drawn once, from its layer's
+    /// distribution.
     pub fn init<R: Rng + ?Sized>(&self, rng: &mut R) -> Params {
+        self.init_with(Initializer::default(), rng)
+    }
+
+    /// Seeded initialisation by `initializer` (see [`Init`]). Weights are drawn layer by
+    /// layer, then that layer's biases where the scheme draws them; a shared gene block
+    /// is drawn once, from its layer's distribution.
+    pub fn init_with<R: Rng + ?Sized>(&self, initializer: Initializer, rng: &mut R) -> Params {
         let mut genes = vec![0.0f32; self.genome_len];
         for l in 0..self.arch.layers() {
             let (fan_in, fan_out) = self.arch.layer_shape(l);
-            let weights = &mut genes[self.weight_genes(l)];
-            if self.arch.activation(l) == Activation::Relu {
-                let normal = Normal::new(0.0, (2.0 / fan_in as f32).sqrt()).expect("finite std");
-                weights.iter_mut().for_each(|w| *w = normal.sample(rng));
-            } else {
-                let a = (6.0 / (fan_in + fan_out) as f32).sqrt();
-                let uniform = Uniform::new_inclusive(-a, a).expect("finite bounds");
-                weights.iter_mut().for_each(|w| *w = uniform.sample(rng));
+            let scheme = match initializer.init {
+                Init::Auto if self.arch.activation(l) == Activation::Relu => Init::He,
+                Init::Auto => Init::Glorot,
+                other => other,
+            };
+            let weights = self.weight_genes(l);
+            let biases = self.bias_genes(l);
+            match scheme {
+                Init::He => fill_normal(&mut genes[weights], (2.0 / fan_in as f32).sqrt(), rng),
+                Init::Normal => fill_normal(&mut genes[weights], initializer.sigma, rng),
+                Init::Glorot => {
+                    let a = (6.0 / (fan_in + fan_out) as f32).sqrt();
+                    fill_uniform(&mut genes[weights], a, rng);
+                }
+                Init::PytorchUniform => {
+                    // torch.nn.Linear.reset_parameters: kaiming_uniform_(a = √5) on the
+                    // weights is U(±1/√fan_in); the biases are U(±1/√fan_in) too.
+                    let a = 1.0 / (fan_in as f32).sqrt();
+                    fill_uniform(&mut genes[weights], a, rng);
+                    fill_uniform(&mut genes[biases], a, rng);
+                }
+                Init::Auto => unreachable!("resolved per layer above"),
             }
         }
         Params::new(genes)
@@ -195,6 +217,52 @@ impl Network {
                 .zip(&grad_weights[matrix_row..matrix_row + len])
                 .for_each(|(g, w)| *g += w);
         });
+    }
+}
+
+fn fill_normal<R: Rng + ?Sized>(genes: &mut [f32], sigma: f32, rng: &mut R) {
+    let normal = Normal::new(0.0, sigma).expect("finite std");
+    genes.iter_mut().for_each(|w| *w = normal.sample(rng));
+}
+
+fn fill_uniform<R: Rng + ?Sized>(genes: &mut [f32], bound: f32, rng: &mut R) {
+    let uniform = Uniform::new_inclusive(-bound, bound).expect("finite bounds");
+    genes.iter_mut().for_each(|w| *w = uniform.sample(rng));
+}
+
+/// How a network's first genome is drawn (the `init` key of a `[network]` table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Init {
+    /// He normal for ReLU layers, Glorot uniform for the others; zero biases.
+    #[default]
+    Auto,
+    /// He normal `N(0, 2/fan_in)` (He et al. 2015) for every layer; zero biases.
+    He,
+    /// Glorot uniform `U(±√(6/(fan_in+fan_out)))` (Glorot & Bengio 2010); zero biases.
+    Glorot,
+    /// PyTorch's `nn.Linear` default: weights and biases `U(±1/√fan_in)`.
+    PytorchUniform,
+    /// `N(0, σ²)` weights (σ = [`Initializer::sigma`]), zero biases: Finn et al. 2017 use
+    /// σ = 0.01.
+    Normal,
+}
+
+/// An initialisation scheme and the standard deviation that [`Init::Normal`] uses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Initializer {
+    /// The scheme.
+    pub init: Init,
+    /// σ of [`Init::Normal`]; unused by the other schemes.
+    pub sigma: f32,
+}
+
+impl Default for Initializer {
+    fn default() -> Self {
+        Self {
+            init: Init::Auto,
+            sigma: 0.01,
+        }
     }
 }
 

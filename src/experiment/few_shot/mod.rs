@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::pipeline::{Experiment, Report, RunContext};
 use super::runner::RunError;
 use crate::meta::{DigitImages, Family, InnerLoop, InnerOptimizer, Method};
-use crate::net::{Activation, Architecture, NetError, Network};
+use crate::net::{Activation, Architecture, Init, Initializer, NetError, Network};
 
 pub use run::MetaRecord;
 
@@ -27,6 +27,10 @@ pub struct LayersSpec {
     pub hidden: Vec<usize>,
     /// Activation of every hidden layer.
     pub activation: Activation,
+    /// How the first genome is drawn.
+    pub init: Init,
+    /// σ of `init = "normal"`.
+    pub init_sigma: f32,
 }
 
 impl Default for LayersSpec {
@@ -34,6 +38,18 @@ impl Default for LayersSpec {
         Self {
             hidden: vec![32],
             activation: Activation::Tanh,
+            init: Init::Auto,
+            init_sigma: 0.01,
+        }
+    }
+}
+
+impl LayersSpec {
+    /// The initialisation scheme of this table.
+    pub fn initializer(&self) -> Initializer {
+        Initializer {
+            init: self.init,
+            sigma: self.init_sigma,
         }
     }
 }
@@ -61,6 +77,31 @@ pub struct Evaluation {
     /// Fixed evaluation tasks, the same for every method and seed.
     #[serde(default = "hundred")]
     pub tasks: usize,
+    /// Inner learning rate at evaluation (default: each arm's inner lr).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr: Option<f32>,
+    /// Query points (per class for digits) scoring each evaluation task (default: the
+    /// family's `query`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<usize>,
+}
+
+impl Evaluation {
+    /// The inner loop that scores `arm`'s initialisations: `steps` steps of the arm's
+    /// optimiser, at the evaluation lr if one is given.
+    pub fn inner(&self, arm: &MetaArm) -> InnerLoop {
+        InnerLoop {
+            steps: self.steps,
+            lr: self.lr.unwrap_or(arm.inner_lr),
+            optimizer: arm.inner_optimizer,
+        }
+    }
+
+    /// The family whose held-out tasks score initialisations: `family` with the
+    /// evaluation's query points.
+    pub fn family(&self, family: &Family) -> Family {
+        family.with_query(self.query.unwrap_or(family.query()))
+    }
 }
 
 fn ten() -> usize {
@@ -112,8 +153,11 @@ impl MetaArm {
         match &self.method {
             Method::Scratch(_) => 0,
             Method::Pretrain(_) => support + query,
-            Method::Reptile(_) => lifetime,
-            Method::Fomaml(_) => lifetime + query,
+            Method::Reptile(c) => (c.meta_batch as u64).saturating_mul(lifetime),
+            Method::Fomaml(c) => (c.meta_batch as u64).saturating_mul(lifetime + query),
+            // The Hessian-vector products re-run the support once per inner step.
+            Method::Maml(c) => (c.meta_batch as u64)
+                .saturating_mul(lifetime.saturating_mul(2).saturating_add(query)),
             Method::Evolution(e) => (e.strategy.population().unwrap_or(1) as u64)
                 .saturating_mul(e.tasks as u64)
                 .saturating_mul(lifetime + query),
@@ -177,6 +221,16 @@ impl FewShotExperiment {
                 self.inner.shots.saturating_mul(t.ways),
                 t.query.saturating_mul(t.ways),
             ),
+        }
+    }
+
+    /// The largest `(support, query)` rows of one evaluation task.
+    pub fn evaluation_rows(&self) -> (usize, usize) {
+        let shots = self.evaluation.shots.iter().copied().max().unwrap_or(0);
+        let query = self.evaluation.query.unwrap_or(self.family.query());
+        match &self.family {
+            Family::Sine(_) => (shots, query),
+            Family::Digits(t) => (shots.saturating_mul(t.ways), query.saturating_mul(t.ways)),
         }
     }
 

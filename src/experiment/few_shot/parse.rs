@@ -14,6 +14,12 @@ use crate::experiment::resources::{
 use crate::meta::{DigitImages, EvolutionMethod, Family, InnerLoop, InnerOptimizer, Method};
 use crate::options::{Invalid, Tagged};
 
+/// The most query points an evaluation task may have (per class for digits).
+const MAX_EVALUATION_QUERY: usize = 100_000;
+
+/// The most tasks one outer step may average over.
+const MAX_META_BATCH: usize = 10_000;
+
 const TOP: &[&str] = &[
     "kind",
     "name",
@@ -49,6 +55,9 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
             let network: LayersSpec = t.rest(&[])?;
             if network.hidden.contains(&0) {
                 return Err(t.error("hidden", "every hidden layer needs at least one unit"));
+            }
+            if !(network.init_sigma > 0.0 && network.init_sigma.is_finite()) {
+                return Err(t.error("init_sigma", "must be > 0"));
             }
             network
         }
@@ -86,6 +95,18 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
                 evaluation.shots.len() <= 64,
                 "shots",
                 "at most 64 numbers of shots",
+            ))
+            .and(Invalid::unless(
+                evaluation.lr.is_none_or(|lr| lr > 0.0 && lr.is_finite()),
+                "lr",
+                "must be > 0",
+            ))
+            .and(Invalid::unless(
+                evaluation
+                    .query
+                    .is_none_or(|q| (1..=MAX_EVALUATION_QUERY).contains(&q)),
+                "query",
+                format!("must be between 1 and {MAX_EVALUATION_QUERY}"),
             ));
             check.map_err(|e| t.invalid(e))?;
             evaluation
@@ -94,6 +115,8 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
             shots: vec![shots],
             steps: 10,
             tasks: 100,
+            lr: None,
+            query: None,
         },
     };
     if let Family::Digits(digits) = &family {
@@ -102,7 +125,8 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
         let fewest = images
             .smallest_class(&digits.train_classes)
             .min(images.smallest_class(&digits.test_classes));
-        if largest.saturating_add(digits.query) > fewest {
+        let query = digits.query.max(evaluation.query.unwrap_or(0));
+        if largest.saturating_add(query) > fewest {
             return Err(inner_table.error(
                 "shots",
                 format!("shots + query per class must fit in the smallest class ({fewest} images)"),
@@ -141,7 +165,8 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
     sizes.extend_from_slice(&experiment.network.hidden);
     sizes.push(experiment.family.outputs());
     let (support, query) = experiment.task_rows();
-    let rows = (support as u128).saturating_add(query as u128);
+    let (eval_support, eval_query) = experiment.evaluation_rows();
+    let rows = (support.max(eval_support) as u128).saturating_add(query.max(eval_query) as u128);
     let threads = rayon::current_num_threads() as u128;
     let network_at = root.table("network", "[network]")?;
     let family_key = if let Family::Digits(_) = experiment.family {
@@ -160,8 +185,12 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
             // The task's rows, and a workspace's activations for them (which grow with
             // the rows; its developed weights are counted separately).
             bytes: product(&[threads, rows, (sizes[0] + 1) as u128, 4]).saturating_add(
-                product(&[threads, workspace_floats(&sizes, support.max(query)), 4])
-                    .saturating_sub(product(&[threads, dense_genes(&sizes), 4])),
+                product(&[
+                    threads,
+                    workspace_floats(&sizes, support.max(query).max(eval_query)),
+                    4,
+                ])
+                .saturating_sub(product(&[threads, dense_genes(&sizes), 4])),
             ),
             // Activations grow with rows × layer widths: blame the larger factor.
             at: if sizes.iter().map(|&w| w as u128).sum::<u128>() > rows {
@@ -249,6 +278,10 @@ struct EvaluationKeys {
     steps: usize,
     #[serde(default = "super::hundred")]
     tasks: usize,
+    #[serde(default)]
+    lr: Option<f32>,
+    #[serde(default)]
+    query: Option<usize>,
 }
 
 impl EvaluationKeys {
@@ -257,6 +290,8 @@ impl EvaluationKeys {
             shots: Vec::new(),
             steps: self.steps,
             tasks: self.tasks,
+            lr: self.lr,
+            query: self.query,
         }
     }
 }
@@ -306,16 +341,38 @@ fn arm(
         let method: Method = table
             .described(format!("`{label}` arms"))
             .variant_named(label, ARM)?;
-        let rate = match &method {
-            Method::Pretrain(c) => Some(("lr", c.lr)),
-            Method::Reptile(c) => Some(("outer_lr", c.outer_lr)),
-            Method::Fomaml(c) => Some(("outer_lr", c.outer_lr)),
-            _ => None,
+        let (rate, meta_batch) = match &method {
+            Method::Pretrain(c) => (Some(("lr", c.lr)), None),
+            Method::Reptile(c) => (Some(("outer_lr", c.outer_lr)), Some(c.meta_batch)),
+            Method::Fomaml(c) | Method::Maml(c) => {
+                (Some(("outer_lr", c.outer_lr)), Some(c.meta_batch))
+            }
+            _ => (None, None),
         };
         if let Some((key, rate)) = rate
             && !(rate > 0.0 && rate.is_finite())
         {
             return Err(table.error(key, "must be > 0"));
+        }
+        if let Some(meta_batch) = meta_batch
+            && !(1..=MAX_META_BATCH).contains(&meta_batch)
+        {
+            return Err(table.error(
+                "meta_batch",
+                format!("must be between 1 and {MAX_META_BATCH}"),
+            ));
+        }
+        if matches!(method, Method::Maml(_)) && lifetime.optimizer != InnerOptimizer::Sgd {
+            let key = if table.has("inner_optimizer") {
+                "inner_optimizer"
+            } else {
+                "method"
+            };
+            return Err(table.error(
+                key,
+                "method = \"maml\" needs inner_optimizer = \"sgd\": its exact meta-gradient \
+                 differentiates through plain SGD steps",
+            ));
         }
         method
     };

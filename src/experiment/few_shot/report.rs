@@ -138,6 +138,7 @@ fn method_name(method: &Method) -> String {
         Method::Pretrain(_) => "joint pre-training".into(),
         Method::Reptile(_) => "Reptile".into(),
         Method::Fomaml(_) => "first-order MAML".into(),
+        Method::Maml(_) => "MAML (second-order)".into(),
         Method::Evolution(e) => format!(
             "{} evolution ({}{})",
             if e.lamarckian {
@@ -158,16 +159,23 @@ fn method_name(method: &Method) -> String {
 fn markdown(experiment: &FewShotExperiment, summaries: &[MetaSummary]) -> String {
     let (label, _) = metric_label(experiment);
     let steps = experiment.evaluation.steps;
+    let lr = match experiment.evaluation.lr {
+        Some(lr) => format!("lr {lr}"),
+        None => format!(
+            "each arm's inner lr, [inner] lr {}",
+            experiment.inner.lifetime.lr
+        ),
+    };
     let mut md = markdown_heading(&experiment.name, &experiment.description);
     let _ = writeln!(
         md,
-        "{} seeds per method; each scored on {} fixed held-out tasks after {steps} inner steps \
-         ({:?}, lr {}). Outer samples: training examples the slow loop consumed. {} over seeds \
-         [95% stratified-bootstrap CI].\n",
+        "{} seeds per method; each scored on {} fixed held-out tasks ({} query points each) \
+         after {steps} inner steps ({:?}, {lr}). Outer samples: training examples the slow \
+         loop consumed. {} over seeds [95% stratified-bootstrap CI].\n",
         experiment.seeds,
         experiment.evaluation.tasks,
+        experiment.evaluation.family(&experiment.family).query(),
         experiment.inner.lifetime.optimizer,
-        experiment.inner.lifetime.lr,
         stats::aggregate_name(experiment.seeds as usize)
     );
     let shots = &experiment.evaluation.shots;

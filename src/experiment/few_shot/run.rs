@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{FewShotExperiment, MetaArm};
 use crate::experiment::pipeline::{Row, RunContext};
-use crate::meta::{DigitImages, InnerLoop, Outer, Setting, evaluate_init};
+use crate::meta::{DigitImages, Outer, Setting, evaluate_init};
 use crate::net::NetError;
 use crate::rng::{self, Purpose};
 
@@ -78,8 +78,9 @@ pub fn execute(
     context: &RunContext,
 ) -> Result<Option<Vec<MetaRecord>>, NetError> {
     let net = experiment.network()?;
+    let initializer = experiment.network.initializer();
     let init = net
-        .init(&mut rng::stream(&[seed, Purpose::Init.key()]))
+        .init_with(initializer, &mut rng::stream(&[seed, Purpose::Init.key()]))
         .genes;
     let family = &experiment.family;
     let setting = Setting {
@@ -87,6 +88,8 @@ pub fn execute(
         family,
         images,
         shots: experiment.inner.shots,
+        budget: experiment.budget.outer_samples,
+        init: initializer,
     };
     let mut outer = Outer::new(
         arm.method.clone(),
@@ -98,10 +101,8 @@ pub fn execute(
     .expect("validated");
     let started = std::time::Instant::now();
     let mut records = Vec::new();
-    let eval_inner = InnerLoop {
-        steps: experiment.evaluation.steps,
-        ..arm.inner()
-    };
+    let eval_inner = experiment.evaluation.inner(arm);
+    let eval_family = experiment.evaluation.family(family);
     let budget = experiment.budget.outer_samples;
     // Every step of an outer loop costs what its first did (the same task shapes, the
     // same inner loop), so a step that would cross the budget is never taken.
@@ -133,7 +134,7 @@ pub fn execute(
         let (weights, lrs) = outer.init();
         let points = evaluate_init(
             &net,
-            family,
+            &eval_family,
             images,
             weights,
             lrs,

@@ -3,7 +3,9 @@
 use super::{HEADER, defaults, s};
 use crate::experiment::few_shot::LayersSpec;
 use crate::meta::hinton_nowlan::HintonNowlanConfig;
-use crate::meta::{DigitsTasks, FomamlConfig, InnerLoop, PretrainConfig, ReptileConfig, SineTasks};
+use crate::meta::{
+    DigitsTasks, FomamlConfig, InnerLoop, MamlConfig, PretrainConfig, ReptileConfig, SineTasks,
+};
 
 /// Few-shot and Hinton & Nowlan experiments.
 pub(super) fn sections() -> Vec<super::Section> {
@@ -46,6 +48,12 @@ pub(super) fn sections() -> Vec<super::Section> {
             &[
                 ("hidden", "", "hidden layer sizes"),
                 ("activation", "", "tanh | relu | sigmoid | identity"),
+                (
+                    "init",
+                    "",
+                    "auto (he for relu layers, glorot otherwise) | he | glorot | pytorch_uniform | normal",
+                ),
+                ("init_sigma", "", "σ of init = normal (zero biases)"),
             ],
         ),
         s(
@@ -79,6 +87,16 @@ pub(super) fn sections() -> Vec<super::Section> {
                     "100",
                     "fixed evaluation tasks, the same for every method and seed",
                 ),
+                (
+                    "lr",
+                    "inner_lr",
+                    "inner learning rate at evaluation (default: each arm's)",
+                ),
+                (
+                    "query",
+                    "[family]",
+                    "query points scoring each evaluation task (per class for digits)",
+                ),
             ],
         ),
         s(
@@ -99,7 +117,7 @@ pub(super) fn sections() -> Vec<super::Section> {
             ],
         ),
         s(
-            "[[arm]]  method = scratch | pretrain | reptile | fomaml | evolution",
+            "[[arm]]  method = scratch | pretrain | reptile | fomaml | maml | evolution",
             1,
             none(),
             &[
@@ -120,13 +138,41 @@ pub(super) fn sections() -> Vec<super::Section> {
             "method = \"reptile\"  (Nichol et al. 2018)",
             2,
             defaults(ReptileConfig::default()),
-            &[("outer_lr", "", "step towards the adapted weights")],
+            &[
+                ("outer_lr", "", "ε, the step towards the adapted weights"),
+                (
+                    "meta_batch",
+                    "",
+                    "tasks per outer step (the mean of their adapted weights)",
+                ),
+                ("anneal", "", "none | linear (ε to 0 over the budget)"),
+            ],
         ),
         s(
             "method = \"fomaml\"  (first-order MAML, Finn et al. 2017)",
             2,
             defaults(FomamlConfig::default()),
-            &[("outer_lr", "", "Adam step size")],
+            &[
+                ("outer_lr", "", "Adam step size"),
+                (
+                    "meta_batch",
+                    "",
+                    "tasks per outer step (the mean of their query gradients)",
+                ),
+            ],
+        ),
+        s(
+            "method = \"maml\"  (second-order MAML, inner_optimizer = sgd)",
+            2,
+            defaults(MamlConfig::default()),
+            &[
+                ("outer_lr", "", "Adam step size"),
+                (
+                    "meta_batch",
+                    "",
+                    "tasks per outer step (the mean of their meta-gradients)",
+                ),
+            ],
         ),
         s(
             "method = \"evolution\": a strategy and its keys (as above), plus",
