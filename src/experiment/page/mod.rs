@@ -44,19 +44,19 @@ const CAPTIONS: [(&str, &str); 10] = [
     ),
     (
         "genes.svg",
-        "Accuracy against genome length: whether tying weights buys sample efficiency.",
+        "Genes in the genome against training examples: how tying and untying change the size of what evolution searches.",
     ),
     (
         "tradeoff.svg",
-        "Outer-loop samples against accuracy after adaptation: the cost of learning to learn.",
+        "Score on held-out tasks after adaptation against outer (slow) training examples: what slow learning buys fast learning.",
     ),
     (
         "adaptation.svg",
-        "Accuracy during fast adaptation: how quickly each method improves from its starting point.",
+        "Score against inner gradient steps on the support set: how quickly each starting point adapts.",
     ),
     (
         "shots.svg",
-        "Accuracy after adaptation against the number of shots: more shots should help every method.",
+        "Score after adaptation against shots K: how each method uses more support examples.",
     ),
     (
         "allele_frequencies.svg",
@@ -64,7 +64,7 @@ const CAPTIONS: [(&str, &str); 10] = [
     ),
     (
         "convergence.svg",
-        "Best function value against evaluations: the steeper and lower, the better.",
+        "log10 of the best f − f* so far against evaluations: the sooner a curve falls to the target, the fewer evaluations it needs.",
     ),
 ];
 
