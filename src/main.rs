@@ -66,7 +66,13 @@ enum Command {
     /// Every experiment key: tasks, learners, strategies, optimisers, defaults.
     List,
     /// Redraw summaries and plots of a results folder from its runs.csv.
-    Plot { dir: PathBuf },
+    Plot {
+        /// A results folder (or its runs.csv); with --index, a folder of results folders.
+        dir: PathBuf,
+        /// Write DIR/index.html linking every results folder directly below DIR.
+        #[arg(long)]
+        index: bool,
+    },
 }
 
 enum Failure {
@@ -114,7 +120,8 @@ fn main() -> ExitCode {
             print!("{}", reference::reference());
             Ok(())
         }
-        Some(Command::Plot { dir }) => redraw(&dir),
+        Some(Command::Plot { dir, index: true }) => write_index(&dir),
+        Some(Command::Plot { dir, index: false }) => redraw(&dir),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -275,5 +282,11 @@ fn redraw(dir: &Path) -> Result<(), Failure> {
     for file in &report.files {
         println!("  {}", file.display());
     }
+    Ok(())
+}
+
+fn write_index(dir: &Path) -> Result<(), Failure> {
+    let (page, folders) = experiment::page::write_index(dir)?;
+    println!("{} lists {} results folders", page.display(), folders.len());
     Ok(())
 }

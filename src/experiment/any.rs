@@ -39,6 +39,26 @@ impl AnyExperiment {
         }
     }
 
+    /// The experiment's free-text description.
+    pub fn description(&self) -> &str {
+        match self {
+            AnyExperiment::Compare(e) => &e.description,
+            AnyExperiment::FewShot(e) => &e.description,
+            AnyExperiment::HintonNowlan(e) => &e.description,
+            AnyExperiment::BlackBox(e) => &e.description,
+        }
+    }
+
+    /// The `kind` key that names this experiment's kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AnyExperiment::Compare(_) => "compare",
+            AnyExperiment::FewShot(_) => "few_shot",
+            AnyExperiment::HintonNowlan(_) => "hinton_nowlan",
+            AnyExperiment::BlackBox(_) => "black_box",
+        }
+    }
+
     /// Override the number of seeds (`--seeds`).
     pub fn set_seeds(&mut self, seeds: u64) {
         match self {
@@ -126,21 +146,30 @@ impl AnyExperiment {
         ) -> Result<Report, RunError> {
             runner::run(e, resolved, options, observer, stop).map(|(_, report)| report)
         }
-        match self {
+        let report = match self {
             AnyExperiment::Compare(e) => go(e, &resolved, options, observer, stop),
             AnyExperiment::FewShot(e) => go(e, &resolved, options, observer, stop),
             AnyExperiment::HintonNowlan(e) => go(e, &resolved, options, observer, stop),
             AnyExperiment::BlackBox(e) => go(e, &resolved, options, observer, stop),
-        }
+        }?;
+        self.with_page(report, &options.out)
     }
 
-    /// Rebuild the report of a finished experiment in `dir` from its `runs.csv`.
+    /// Add the folder's `index.html` (see [`super::page`]) to a finished report.
+    fn with_page(&self, mut report: Report, dir: &Path) -> Result<Report, RunError> {
+        let page = super::page::write_experiment_page(self, &report, dir)?;
+        report.files.push(page);
+        Ok(report)
+    }
+
+    /// Rebuild the report (and page) of a finished experiment in `dir` from its `runs.csv`.
     pub fn redraw(&self, dir: &Path) -> Result<Report, RunError> {
-        match self {
+        let report = match self {
             AnyExperiment::Compare(e) => runner::redraw(e, dir),
             AnyExperiment::FewShot(e) => runner::redraw(e, dir),
             AnyExperiment::HintonNowlan(e) => runner::redraw(e, dir),
             AnyExperiment::BlackBox(e) => runner::redraw(e, dir),
-        }
+        }?;
+        self.with_page(report, dir)
     }
 }

@@ -18,6 +18,7 @@ pub mod error;
 pub mod few_shot;
 pub mod files;
 pub mod hinton_nowlan;
+pub mod page;
 pub mod pipeline;
 pub mod progress;
 pub mod reference;
