@@ -1,0 +1,179 @@
+//! One outer step of each loop: what `Outer::step` does for pre-training, Reptile,
+//! (first-order) MAML and evolution, and the examples each charges.
+
+use super::{Loop, Outer};
+use crate::evolve::{DriverError, Strategy};
+use crate::meta::family::{FewShotTask, Phase};
+use crate::meta::inner::adapt;
+use crate::meta::lifetime::rates;
+use crate::meta::maml::maml_gradient;
+use crate::meta::method::Anneal;
+use crate::net::NetError;
+use crate::optim::Optimizer;
+use crate::task::{Dataset, Labels};
+
+impl Outer<'_> {
+    fn sample_task(&mut self) -> FewShotTask {
+        self.family
+            .sample(&mut self.tasks, self.shots, Phase::Train, self.images)
+    }
+
+    /// One outer step (a generation, for evolution).
+    pub fn step(&mut self) -> Result<(), NetError> {
+        match &self.run {
+            Loop::Scratch => {}
+            Loop::Pretrain => {
+                let task = self.sample_task();
+                let pooled = concat(&task.support, &task.query);
+                self.scratch.grad.resize(self.net.genome_len(), 0.0);
+                self.net.loss_and_gradient(
+                    &self.weights,
+                    &pooled.inputs,
+                    pooled.targets(),
+                    self.loss,
+                    &mut self.scratch.ws,
+                    &mut self.scratch.grad,
+                )?;
+                self.adam.step(&mut self.weights, &self.scratch.grad);
+                self.samples += pooled.len() as u64;
+            }
+            &Loop::Reptile {
+                outer_lr,
+                meta_batch,
+                anneal,
+            } => {
+                let epsilon = match anneal {
+                    Anneal::None => outer_lr,
+                    Anneal::Linear => {
+                        let done = self.samples as f64 / self.budget.max(1) as f64;
+                        outer_lr * (1.0 - done).max(0.0) as f32
+                    }
+                };
+                // The mean of the meta-batch's adapted weights (Nichol et al. 2018, alg. 2).
+                let mut mean = vec![0.0f32; self.weights.len()];
+                for _ in 0..meta_batch {
+                    let task = self.sample_task();
+                    let mut adapted = self.weights.clone();
+                    self.samples += self.adapt(&mut adapted, &task.support)?;
+                    mean.iter_mut().zip(&adapted).for_each(|(m, a)| *m += a);
+                }
+                let tasks = meta_batch as f32;
+                for (w, m) in self.weights.iter_mut().zip(&mean) {
+                    *w += epsilon * (m / tasks - *w);
+                }
+            }
+            &Loop::Maml {
+                meta_batch,
+                second_order,
+            } => {
+                let mut mean = vec![0.0f32; self.weights.len()];
+                for _ in 0..meta_batch {
+                    let task = self.sample_task();
+                    self.samples += self.meta_gradient(&task, second_order)?;
+                    mean.iter_mut()
+                        .zip(&self.scratch.grad)
+                        .for_each(|(m, g)| *m += g);
+                }
+                let tasks = meta_batch as f32;
+                mean.iter_mut().for_each(|m| *m /= tasks);
+                self.adam.step(&mut self.weights, &mean);
+            }
+            &Loop::Evolution { tasks, .. } => self.generation(tasks)?,
+        }
+        self.steps += 1;
+        Ok(())
+    }
+
+    /// One task's meta-gradient into `scratch.grad`; returns the examples consumed.
+    fn meta_gradient(&mut self, task: &FewShotTask, second_order: bool) -> Result<u64, NetError> {
+        if second_order {
+            let mut grad = std::mem::take(&mut self.scratch.grad);
+            grad.resize(self.net.genome_len(), 0.0);
+            let (_, examples) = maml_gradient(
+                self.net,
+                &self.weights,
+                task,
+                self.loss,
+                &self.inner,
+                &mut self.scratch,
+                &mut grad,
+            )?;
+            self.scratch.grad = grad;
+            return Ok(examples);
+        }
+        let mut adapted = self.weights.clone();
+        let examples = self.adapt(&mut adapted, &task.support)?;
+        // First-order: the query gradient at the adapted weights stands in for the
+        // gradient with respect to the initialisation.
+        self.net.loss_and_gradient(
+            &adapted,
+            &task.query.inputs,
+            task.query.targets(),
+            self.loss,
+            &mut self.scratch.ws,
+            &mut self.scratch.grad,
+        )?;
+        Ok(examples + task.query.len() as u64)
+    }
+
+    fn adapt(&mut self, genes: &mut [f32], support: &Dataset) -> Result<u64, NetError> {
+        let (net, loss) = (self.net, self.loss);
+        adapt(
+            net,
+            genes,
+            support,
+            loss,
+            &self.inner,
+            None,
+            &mut self.scratch,
+            |_, _| Ok(()),
+        )
+    }
+
+    fn generation(&mut self, tasks: usize) -> Result<(), NetError> {
+        let sampled: Vec<FewShotTask> = (0..tasks).map(|_| self.sample_task()).collect();
+        let weights_len = self.net.genome_len();
+        let Loop::Evolution {
+            driver, evolve_lr, ..
+        } = &mut self.run
+        else {
+            unreachable!("called for evolution only")
+        };
+        driver.fitness_mut().tasks = sampled;
+        let report = driver.step().map_err(|e| match e {
+            DriverError::Fitness(e) => e,
+            DriverError::Strategy(e) => unreachable!("one fitness value per member: {e}"),
+        })?;
+        self.samples += report.example_evaluations;
+        let center = driver.strategy().center().genes;
+        self.weights.copy_from_slice(&center[..weights_len]);
+        if *evolve_lr {
+            self.lrs = Some(rates(&center[weights_len..]));
+        }
+        Ok(())
+    }
+}
+
+/// Support and query of one task as one data set (pooled training).
+fn concat(a: &Dataset, b: &Dataset) -> Dataset {
+    let mut inputs = a.inputs.clone();
+    inputs.extend_from_slice(&b.inputs);
+    let labels = match (&a.labels, &b.labels) {
+        (Labels::Classes { labels: x, classes }, Labels::Classes { labels: y, .. }) => {
+            Labels::Classes {
+                labels: x.iter().chain(y).copied().collect(),
+                classes: *classes,
+            }
+        }
+        (Labels::Values { values: x, width }, Labels::Values { values: y, .. }) => Labels::Values {
+            values: x.iter().chain(y).copied().collect(),
+            width: *width,
+        },
+        _ => unreachable!("support and query of one task share a label kind"),
+    };
+    Dataset {
+        inputs,
+        features: a.features,
+        labels,
+    }
+}
