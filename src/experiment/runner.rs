@@ -294,7 +294,11 @@ pub fn run<E: Experiment>(
             runs: changed,
             differences: match (previous.is_empty(), differences.is_empty()) {
                 (true, _) => "its config.toml is gone".into(),
-                (false, true) => "its run files do not match its config.toml".into(),
+                (false, true) => {
+                    "its run files do not match its config.toml, or the data files it reads \
+                     have changed"
+                        .into()
+                }
                 (false, false) => differences.join("; "),
             },
         });

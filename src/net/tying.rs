@@ -128,7 +128,8 @@ impl LayerTying {
     }
 }
 
-/// Named tying maps for the hidden layers.
+/// Named tying maps for every weight layer but the readout: the input→hidden matrix and
+/// each hidden→hidden one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TyingPreset {
@@ -208,8 +209,9 @@ pub struct Tying {
 }
 
 impl Tying {
-    /// Apply `preset` with tiles of `tile = (rows, cols)` to every hidden layer; the
-    /// readout layer stays dense. Fails if the tile does not divide a hidden layer.
+    /// Apply `preset` with tiles of `tile = (rows, cols)` to every weight layer but the
+    /// readout (the input→hidden matrix included); the readout stays dense. Fails if the
+    /// tile does not divide one of those matrices.
     pub fn preset(
         arch: &Architecture,
         preset: TyingPreset,

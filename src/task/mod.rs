@@ -11,12 +11,14 @@
 //! - `sine`: one sine wave to regress, and the sine *family* of Finn et al. (2017) that
 //!   meta-learning draws tasks from;
 //! - `strings`: bit strings with a translation-invariant rule (a motif occurs anywhere)
-//!   and a mirror-symmetric one (palindromes), 2 balanced classes each.
+//!   and a mirror-symmetric one (palindromes), 2 balanced classes each;
+//! - `csv`: the user's own data, a training and a test CSV file.
 //!
 //! Sampled tasks draw their training set from stream `[seed, kind, 0]` and their test set
 //! from `[seed, kind, 1]` (`kind` is the [`TaskKind`] discriminant), so the two parts are
 //! independent draws from one distribution and no two tasks share a stream.
 
+mod csv;
 mod dataset;
 mod digits;
 mod sampler;
@@ -30,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::rng::{Stream, stream};
 
+pub use csv::{CsvData, CsvError, CsvTask, Part, parse_split};
 pub use dataset::{Batch, Dataset, Labels, Split};
 pub use digits::{DIGITS_IMAGES, digits};
 pub use sampler::BatchSampler;
@@ -60,11 +63,13 @@ pub enum TaskKind {
     Motif = 5,
     /// Palindromes.
     Mirror = 6,
+    /// The user's own CSV files (not sampled: no streams).
+    Csv = 7,
 }
 
 impl TaskKind {
     /// Every task kind.
-    pub const ALL: [TaskKind; 7] = [
+    pub const ALL: [TaskKind; 8] = [
         TaskKind::Xor,
         TaskKind::Parity,
         TaskKind::Spirals,
@@ -72,6 +77,7 @@ impl TaskKind {
         TaskKind::Sine,
         TaskKind::Motif,
         TaskKind::Mirror,
+        TaskKind::Csv,
     ];
 
     /// The kind as written in files.
@@ -84,6 +90,7 @@ impl TaskKind {
             TaskKind::Sine => "sine",
             TaskKind::Motif => "motif",
             TaskKind::Mirror => "mirror",
+            TaskKind::Csv => "csv",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{DEFAULT_MOTIF, DEFAULT_STRING_LENGTH, Split, TaskKind};
+use super::{CsvTask, DEFAULT_MOTIF, DEFAULT_STRING_LENGTH, Split, TaskKind};
 use crate::net::{Head, Loss};
 use crate::options::{Invalid, NoKeys};
 
@@ -161,6 +161,8 @@ crate::tagged_enum! {
         Motif(MotifTask) = "motif",
         /// Palindromes.
         Mirror(MirrorTask) = "mirror",
+        /// The user's own data: a training and a test CSV file.
+        Csv(CsvTask) = "csv",
     }
 }
 
@@ -189,6 +191,7 @@ impl TaskSpec {
             TaskSpec::Sine(_) => TaskKind::Sine,
             TaskSpec::Motif(_) => TaskKind::Motif,
             TaskSpec::Mirror(_) => TaskKind::Mirror,
+            TaskSpec::Csv(_) => TaskKind::Csv,
         }
     }
 
@@ -225,12 +228,14 @@ impl TaskSpec {
                 string_length(t.length)?;
                 rows(t.train, "train").and(rows(t.test, "test"))
             }
+            TaskSpec::Csv(t) => t.validate(),
         }
     }
 
     /// `(train rows, test rows, features, outputs)` of the data [`build`](Self::build)
     /// would make, computed without making it (so that sizes can be checked first).
-    /// Saturates instead of overflowing.
+    /// Saturates instead of overflowing. A CSV task's shape is that of its loaded data
+    /// (its files are sized before they are read).
     pub fn shape(&self) -> (usize, usize, usize, usize) {
         match self {
             TaskSpec::Xor(_) => (4, 4, 2, 1),
@@ -246,10 +251,19 @@ impl TaskSpec {
             TaskSpec::Sine(t) => (t.train, t.test, 1, 1),
             TaskSpec::Motif(t) => (t.train, t.test, t.length, 2),
             TaskSpec::Mirror(t) => (t.train, t.test, t.length, 2),
+            TaskSpec::Csv(t) => {
+                let s = &t.loaded().split;
+                (
+                    s.train.len(),
+                    s.test.len(),
+                    s.train.features,
+                    s.train.outputs(),
+                )
+            }
         }
     }
 
-    /// Build the data (deterministic for the spec).
+    /// Build the data (deterministic for the spec; a CSV task's is the data it loaded).
     pub fn build(&self) -> Split {
         match self {
             TaskSpec::Xor(_) => super::xor(),
@@ -259,6 +273,7 @@ impl TaskSpec {
             TaskSpec::Sine(t) => super::sine(t.train, t.test, t.seed),
             TaskSpec::Motif(t) => super::motif(t.length, &t.motif, t.train, t.test, t.seed),
             TaskSpec::Mirror(t) => super::mirror(t.length, t.train, t.test, t.seed),
+            TaskSpec::Csv(t) => t.loaded().split.clone(),
         }
     }
 
@@ -266,6 +281,7 @@ impl TaskSpec {
     pub fn metric(&self) -> Metric {
         match self {
             TaskSpec::Sine(_) => Metric::Loss,
+            TaskSpec::Csv(t) if !t.is_classification() => Metric::Loss,
             _ => Metric::Accuracy,
         }
     }
@@ -275,6 +291,7 @@ impl TaskSpec {
     pub fn head_and_loss(&self) -> (Head, Loss) {
         match self {
             TaskSpec::Xor(_) | TaskSpec::Parity(_) | TaskSpec::Sine(_) => (Head::Linear, Loss::Mse),
+            TaskSpec::Csv(t) if !t.is_classification() => (Head::Linear, Loss::Mse),
             _ => (Head::Softmax, Loss::CrossEntropy),
         }
     }

@@ -6,6 +6,7 @@
 //! parser (`parse.rs`), the resolved `config.toml` and `baldwin list` read one
 //! declaration.
 
+mod data;
 mod fitness;
 pub(in crate::experiment) mod parse;
 mod plots;
@@ -220,13 +221,22 @@ impl Experiment for CompareExperiment {
     fn run_identity(&self, arm: usize) -> String {
         #[derive(Serialize)]
         struct Identity<'a> {
+            /// A CSV task's contents (absent for every other task, so that their
+            /// identities are what they were before CSV tasks existed).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            data: Option<&'a str>,
             name: &'a str,
             task: &'a TaskSpec,
             network: &'a NetworkSpec,
             budget: &'a Budget,
             arm: &'a Arm,
         }
+        let data = match &self.task {
+            TaskSpec::Csv(t) => t.data.as_deref().map(|d| d.digest.as_str()),
+            _ => None,
+        };
         toml::to_string(&Identity {
+            data,
             name: &self.name,
             task: &self.task,
             network: &self.network,

@@ -44,8 +44,11 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<CompareExperiment, Co
     let task_table = root
         .table("task", "[task]")?
         .ok_or_else(|| root.error("task", "a compare experiment needs a [task] table"))?;
-    let task: TaskSpec = task_table.variant(&[], None)?;
+    let mut task: TaskSpec = task_table.variant(&[], None)?;
     task.validate().map_err(|e| task_table.invalid(e))?;
+    if let TaskSpec::Csv(csv) = &mut task {
+        super::data::load(&task_table, csv)?;
+    }
 
     let network_table = root.table("network", "[network]")?;
     let network: NetworkSpec = match &network_table {
@@ -175,8 +178,12 @@ fn data_key(task: &TaskSpec, train: usize, test: usize) -> &'static str {
     match task {
         TaskSpec::Parity(_) => "bits",
         TaskSpec::Spirals(_) => "points",
-        TaskSpec::Sine(_) | TaskSpec::Motif(_) | TaskSpec::Mirror(_) if train >= test => "train",
-        TaskSpec::Sine(_) | TaskSpec::Motif(_) | TaskSpec::Mirror(_) => "test",
+        TaskSpec::Sine(_) | TaskSpec::Motif(_) | TaskSpec::Mirror(_) | TaskSpec::Csv(_)
+            if train >= test =>
+        {
+            "train"
+        }
+        TaskSpec::Sine(_) | TaskSpec::Motif(_) | TaskSpec::Mirror(_) | TaskSpec::Csv(_) => "test",
         _ => "kind",
     }
 }

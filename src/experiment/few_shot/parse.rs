@@ -38,8 +38,26 @@ const ARM: &[&str] = &["name", "inner_steps", "inner_lr", "inner_optimizer"];
 /// Keys of an evolution method besides its strategy's.
 const EVOLUTION: &[&str] = &["tasks", "evolve_lr", "lamarckian"];
 
+/// Few-shot learning needs a family of tasks to draw from; a user's CSV data set is one
+/// fixed task. Say so, rather than "unknown key", to whoever tries.
+fn refuse_csv(root: &Table) -> Result<(), ConfigError> {
+    const WHY: &str = "few-shot experiments draw their tasks from a [family] (sine, digits); \
+                       a CSV data set is one fixed task: use it in a compare experiment \
+                       (kind = \"compare\", [task] kind = \"csv\")";
+    if root.has("task") {
+        return Err(root.error("task", WHY));
+    }
+    if let Some(family) = root.table("family", "[family]")?
+        && family.get::<String>("kind")?.as_deref() == Some("csv")
+    {
+        return Err(family.error("kind", WHY));
+    }
+    Ok(())
+}
+
 /// Parse and validate a few-shot experiment from the document's root table.
 pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, ConfigError> {
+    refuse_csv(root)?;
     root.only(TOP)?;
     let header = Header::read(root)?;
     let required = |key: &str, what: &str| {

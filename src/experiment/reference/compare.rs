@@ -4,7 +4,7 @@ use super::{HEADER, defaults, s};
 use crate::evolve::{CmaEsConfig, GaConfig, OpenAiEsConfig, SnesConfig};
 use crate::experiment::compare::NetworkSpec;
 use crate::learn::{AdamConfig, MomentumConfig, SgdConfig};
-use crate::task::{MirrorTask, MotifTask, ParityTask, SineTask, SpiralsTask};
+use crate::task::{CsvTask, MirrorTask, MotifTask, ParityTask, SineTask, SpiralsTask};
 
 /// Compare experiments: tasks, network, budget, arms, optimisers and strategies.
 pub(super) fn sections() -> Vec<super::Section> {
@@ -18,7 +18,7 @@ pub(super) fn sections() -> Vec<super::Section> {
             header,
         ),
         s(
-            "[task]  kind = xor | parity | spirals | digits | sine | motif | mirror",
+            "[task]  kind = xor | parity | spirals | digits | sine | motif | mirror | csv",
             1,
             none(),
             &[(
@@ -85,6 +85,43 @@ pub(super) fn sections() -> Vec<super::Section> {
             ],
         ),
         s(
+            "kind = \"csv\"  (your own data: two CSV files with a header row)",
+            2,
+            defaults(CsvTask::default()),
+            &[
+                (
+                    "train",
+                    "required",
+                    "training file, relative to the experiment file's folder",
+                ),
+                (
+                    "test",
+                    "required",
+                    "test file, relative to the experiment file's folder",
+                ),
+                (
+                    "label",
+                    "-",
+                    "class column (classification); classes = its distinct values, sorted",
+                ),
+                (
+                    "target",
+                    "-",
+                    "value columns [\"COL\", ...] (regression); give label or target",
+                ),
+                (
+                    "features",
+                    "all others",
+                    "input columns (numbers); default: every column but label/target",
+                ),
+                (
+                    "standardize",
+                    "",
+                    "z-score each feature with the training rows' mean and sd",
+                ),
+            ],
+        ),
+        s(
             "[network]  (inputs and outputs come from the task: softmax + cross-entropy for classes, linear + MSE for values)",
             1,
             defaults(NetworkSpec::default()),
@@ -94,12 +131,12 @@ pub(super) fn sections() -> Vec<super::Section> {
                 (
                     "tying",
                     "",
-                    "none | translation | mirror | all   (hidden layers only)",
+                    "none | translation | mirror | all   (every weight matrix but the readout)",
                 ),
                 (
                     "tile",
                     "[4, 4]",
-                    "tile shape [rows, cols]; must divide every hidden weight matrix (tying = none and no tile: one dense tile per layer)",
+                    "tile shape [rows, cols]; must divide every weight matrix but the readout (tying = none and no tile: one dense tile per layer)",
                 ),
             ],
         ),
