@@ -188,6 +188,11 @@ fn bad_files_are_refused_naming_file_row_and_column() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{keys}: {stderr}");
+        // Every error starts at the experiment file, then names the CSV position.
+        assert!(
+            stderr.starts_with(&format!("error: {}:", file.display())),
+            "{stderr}"
+        );
         assert!(
             stderr.contains(position),
             "expected `{position}` in:\n{stderr}"

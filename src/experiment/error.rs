@@ -29,10 +29,7 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
         if self.line > 0 {
-            write!(f, ":{}", self.line)?;
-            if self.column > 0 {
-                write!(f, ":{}", self.column)?;
-            }
+            write!(f, ":{}:{}", self.line, self.column)?;
         }
         write!(f, ": ")?;
         if let Some(key) = &self.key {

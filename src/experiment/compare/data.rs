@@ -79,24 +79,18 @@ pub(super) fn load(table: &Table, task: &mut CsvTask) -> Result<(), ConfigError>
     let (split, features, classes) =
         parse_split(task, &name, &contents[0], &contents[1]).map_err(|e| {
             let shown: &PathBuf = &files[if e.part == Part::Train { 0 } else { 1 }].1;
-            let (column, field) = match &e.column {
-                Some((number, name)) => (*number, format!("column `{name}`: ")),
-                None => (0, String::new()),
-            };
-            ConfigError {
-                file: shown.clone(),
-                line: e.line as usize,
-                column,
-                key: None,
-                message: format!(
-                    "{field}{} (the `{}` file of [task] in {})",
-                    e.message,
-                    e.part.key(),
-                    table.source.file.display()
-                ),
-                allowed: None,
-                suggestion: None,
+            let mut at = shown.display().to_string();
+            if e.line > 0 {
+                at += &format!(":{}", e.line);
             }
+            let column = match &e.column {
+                Some((number, name)) => {
+                    at += &format!(":{number}");
+                    format!(" column `{name}`:")
+                }
+                None => String::new(),
+            };
+            table.error(e.part.key(), format!("{at}:{column} {}", e.message))
         })?;
     task.train = Some(files[0].3.clone());
     task.test = Some(files[1].3.clone());

@@ -7,6 +7,7 @@
 //! belong to the library types they protect. Defaults come from the types' `Default`
 //! (see [`crate::options`]).
 
+mod counts;
 pub(in crate::experiment) mod table;
 
 use std::path::Path;
@@ -134,7 +135,10 @@ pub fn load_any(path: &Path) -> Result<AnyExperiment, ConfigError> {
 /// Parse and validate experiment text of any kind; `path` is used in messages only.
 pub fn parse_any(path: &Path, text: &str) -> Result<AnyExperiment, ConfigError> {
     let source = Source { file: path, text };
-    let document = DeTable::parse(text).map_err(|e| source.from_toml(&e))?;
+    let parsed = DeTable::parse(text).map_err(|e| source.from_toml(&e))?;
+    let integers = counts::whole_numbers(parsed.get_ref());
+    let mut document = parsed;
+    counts::integral_floats(document.get_mut(), &integers);
     let root = Table::root(&source, &document);
     let kind = root.tag(AnyExperiment::TAG, AnyExperiment::VARIANTS, Some("compare"))?;
     Ok(match kind {

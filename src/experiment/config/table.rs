@@ -259,6 +259,9 @@ impl<'t, 'i> Table<'t, 'i> {
         what: &str,
     ) -> ConfigError {
         let mut e = self.source.from_toml(error);
+        if let Some(message) = super::counts::count_message(error.message()) {
+            e.message = message;
+        }
         if error.message().starts_with("unknown field")
             && let Some(key) = e.key.clone()
         {

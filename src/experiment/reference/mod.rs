@@ -81,7 +81,8 @@ pub fn reference() -> String {
     let mut text = String::from(
         "Experiment file reference (TOML). Unknown keys are errors. The top-level `kind`\n\
          picks the experiment type; `baldwin validate --resolved FILE` prints a file with\n\
-         every default written out. Defaults below are read from the code.\n",
+         every default written out. Defaults below are read from the code. Counts\n\
+         (samples, seeds, population, ...) may be written 2000000, 2_000_000 or 2e6.\n",
     );
     for section in sections() {
         let indent = "  ".repeat(section.depth);
