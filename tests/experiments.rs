@@ -367,6 +367,11 @@ fn results_include_well_formed_svgs_with_title_and_legend_and_redraw_from_csv() 
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.stdout.is_empty(), "--quiet prints nothing but errors");
+    assert!(
+        out.stderr.is_empty(),
+        "--quiet prints nothing but errors: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap();
     assert!(
         summary.contains("| Adam |") && summary.contains("| GA tied |"),
