@@ -172,6 +172,18 @@ fn bad_files_are_refused_naming_file_row_and_column() {
             "experiment.toml:",
             "cannot find",
         ),
+        (
+            good,
+            "label = \"label\"\ntest = \"/dev/zero\"",
+            "key `test`",
+            "is not a regular file",
+        ),
+        (
+            good,
+            "label = \"label\"\ntest = \".\"",
+            "key `test`",
+            "is not a regular file",
+        ),
     ];
     for (train, keys, position, phrase) in cases {
         std::fs::write(dir.join("train.csv"), train).unwrap();

@@ -48,9 +48,13 @@ pub(super) fn load(table: &Table, task: &mut CsvTask) -> Result<(), ConfigError>
             .to_str()
             .ok_or_else(|| table.error(key, "the file's path must be valid UTF-8"))?
             .to_string();
-        let bytes = std::fs::metadata(&absolute)
-            .map_err(|e| table.error(key, format!("cannot read `{}`: {e}", shown.display())))?
-            .len();
+        let metadata = std::fs::metadata(&absolute)
+            .map_err(|e| table.error(key, format!("cannot read `{}`: {e}", shown.display())))?;
+        // A device or pipe has no size to check (and /dev/zero never ends).
+        if !metadata.is_file() {
+            return Err(table.error(key, format!("`{}` is not a regular file", shown.display())));
+        }
+        let bytes = metadata.len();
         files.push((part, shown, absolute, absolute_text, bytes));
     }
     let needs: Vec<Need> = files
