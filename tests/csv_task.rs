@@ -317,3 +317,42 @@ fn a_few_shot_experiment_refuses_csv_data_clearly() {
         );
     }
 }
+
+#[test]
+fn plot_redraws_a_csv_experiment_from_another_folder() {
+    let dir = scratch("plot");
+    let out = dir.join("results");
+    let example = std::fs::canonicalize(EXAMPLE).unwrap();
+    let run = Command::new(BIN)
+        .args(["run", example.to_str().unwrap(), "--quiet", "--seeds", "1"])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // config.toml names the data by absolute path, so `plot` finds it from anywhere.
+    let config = std::fs::read_to_string(out.join("config.toml")).unwrap();
+    assert!(config.contains(&format!(
+        "train = \"{}\"",
+        std::fs::canonicalize("data/shapes-train.csv")
+            .unwrap()
+            .display()
+    )));
+    std::fs::remove_file(out.join("summary.md")).unwrap();
+    let plot = Command::new(BIN)
+        .current_dir(&dir)
+        .args(["plot", "results"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        plot.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&plot.stderr)
+    );
+    assert!(out.join("summary.md").exists());
+}
