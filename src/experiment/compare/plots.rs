@@ -128,7 +128,7 @@ pub(super) fn plots(
                 experiment.name,
                 metric.label()
             ),
-            x_label: "wall-clock seconds per run (log scale)".into(),
+            x_label: "seconds of training, each run timed from its own start (log scale)".into(),
             y_label: y_label.into(),
             log_x: true,
             guides: target.clone(),

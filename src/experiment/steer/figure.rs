@@ -145,7 +145,7 @@ pub(super) fn draw(
         XAxis::Drawn => {
             "training examples drawn (log scale; a batch shared by a population counts once)"
         }
-        XAxis::Wall => "wall-clock seconds from each run's start (log scale)",
+        XAxis::Wall => "seconds of training, each run timed from its own start (log scale)",
     };
     let arms = arms(folders, options.arms.as_deref())?;
     let (x, y) = (x_of(options.x), y_of(options.metric));
