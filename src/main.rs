@@ -12,7 +12,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use baldwin::experiment::{self, AnyExperiment, ConfigError, RunError, RunOptions, reference};
+use baldwin::experiment::{
+    self, AnyExperiment, ConfigError, RunError, RunOptions, reference, steer,
+};
 use clap::{Parser, Subcommand};
 
 /// The default experiment, embedded so that `baldwin` with no arguments works anywhere.
@@ -65,14 +67,66 @@ enum Command {
     },
     /// Every experiment key: tasks, learners, strategies, optimisers, defaults.
     List,
-    /// Redraw summaries and plots of a results folder from its runs.csv.
+    /// Redraw summaries and plots of a results folder from its runs.csv; with any of
+    /// --metric, --x, --target, --arms, --png, --out, or several folders, draw one
+    /// learning-curve figure of compare results instead.
     Plot {
-        /// A results folder (or its runs.csv); with --index, a folder of results folders.
-        dir: PathBuf,
+        /// Results folders (or their runs.csv); with --index, one folder of results folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
         /// Write DIR/index.html linking every results folder directly below DIR.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["metric", "x", "target", "arms", "png", "out"])]
         index: bool,
+        #[command(flatten)]
+        steer: SteerArgs,
     },
+}
+
+/// The options of one steered figure (`baldwin plot DIR… --metric …`).
+#[derive(clap::Args)]
+struct SteerArgs {
+    /// y axis: test (the task's test metric), train (training loss) or loss (test loss).
+    #[arg(long, value_name = "METRIC", value_parser = str::parse::<steer::Metric>)]
+    metric: Option<steer::Metric>,
+    /// x axis: evaluations (examples evaluated, the budget's unit), drawn (examples drawn)
+    /// or wall (seconds from each run's start).
+    #[arg(long, value_name = "AXIS", value_parser = str::parse::<steer::XAxis>)]
+    x: Option<steer::XAxis>,
+    /// Draw this value as a line and report each arm's x at reaching it.
+    #[arg(long, value_name = "V", allow_negative_numbers = true)]
+    target: Option<f64>,
+    /// Only these arms (comma-separated; `folder/arm` where names clash across folders).
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    arms: Option<Vec<String>>,
+    /// Also write a PNG of the figure (rasterised in-process, no system libraries).
+    #[arg(long)]
+    png: bool,
+    /// The figure's path (default: plot_<metric>_<x>.svg in the first folder).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+impl SteerArgs {
+    /// Whether any option asks for a steered figure.
+    fn given(&self) -> bool {
+        self.metric.is_some()
+            || self.x.is_some()
+            || self.target.is_some()
+            || self.arms.is_some()
+            || self.png
+            || self.out.is_some()
+    }
+
+    fn options(self) -> steer::SteerOptions {
+        steer::SteerOptions {
+            metric: self.metric.unwrap_or_default(),
+            x: self.x.unwrap_or_default(),
+            target: self.target,
+            arms: self.arms,
+            png: self.png,
+            out: self.out,
+        }
+    }
 }
 
 enum Failure {
@@ -120,8 +174,7 @@ fn main() -> ExitCode {
             print!("{}", reference::reference());
             Ok(())
         }
-        Some(Command::Plot { dir, index: true }) => write_index(&dir),
-        Some(Command::Plot { dir, index: false }) => redraw(&dir),
+        Some(Command::Plot { dirs, index, steer }) => plot(&dirs, index, steer),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -269,13 +322,45 @@ fn validate(paths: &[PathBuf], resolved: bool) -> Result<(), Failure> {
     }
 }
 
+impl From<steer::SteerError> for Failure {
+    fn from(e: steer::SteerError) -> Self {
+        match e {
+            steer::SteerError::Failed(message) => Failure::Running(message),
+            other => Failure::BadInput(other.to_string()),
+        }
+    }
+}
+
+fn plot(dirs: &[PathBuf], index: bool, options: SteerArgs) -> Result<(), Failure> {
+    match dirs {
+        [dir] if index => write_index(dir),
+        _ if index => Err(Failure::BadInput(
+            "--index takes one folder of results folders".into(),
+        )),
+        [dir] if !options.given() => redraw(dir),
+        _ => {
+            let steered = steer::draw(dirs, &options.options())?;
+            if !steered.markdown.is_empty() {
+                println!("{}", steered.markdown);
+            }
+            println!("{}", steered.svg.display());
+            if let Some(png) = &steered.png {
+                println!("{}", png.display());
+                if steered.png_without_text {
+                    eprintln!(
+                        "warning: no font files found on this machine: {} has no text",
+                        png.display()
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
 fn redraw(dir: &Path) -> Result<(), Failure> {
     // `baldwin plot DIR/runs.csv` means its folder.
-    let dir = if dir.is_file() {
-        dir.parent().unwrap_or(Path::new("."))
-    } else {
-        dir
-    };
+    let dir = steer::results_folder(dir);
     let experiment = experiment::load_any(&dir.join("config.toml"))?;
     let report = experiment.redraw(dir)?;
     println!("{}", report.markdown);

@@ -1,12 +1,13 @@
 //! Charts are written as well-formed SVG that says what it shows (title, axis labels,
-//! legend, "not reached" markers), and bad numbers never panic.
+//! legend, "not reached" markers), and bad numbers never panic. Axes, guides, panels and
+//! PNG copies: tests/plot_axes.rs.
 //!
 //! The SVGs are left in `target/tmp/plots/` for a person to look at.
 
 use std::path::PathBuf;
 
 use baldwin::plot::{
-    Band, ChartSpec, IntervalRow, LegendCorner, NOT_REACHED, PlotError, Series, UPPER_NOT_REACHED,
+    Band, ChartSpec, IntervalRow, NOT_REACHED, PlotError, Series, UPPER_NOT_REACHED,
     interval_chart, line_chart,
 };
 
@@ -37,7 +38,7 @@ fn spec(title: &str, log_x: bool) -> ChartSpec {
         y_label: "test accuracy".into(),
         log_x,
         y_range: Some((0.0, 1.0)),
-        legend: LegendCorner::UpperLeft,
+        ..ChartSpec::default()
     }
 }
 
@@ -267,7 +268,7 @@ fn interval_chart_marks_infinite_values_as_not_reached() {
         "Digits: examples to 90% accuracy",
         "OpenAI-ES",
         "7/10 reached",
-        "1k",
+        "10k",
         "1M",
     ] {
         assert!(

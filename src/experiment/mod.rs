@@ -24,6 +24,7 @@ pub mod progress;
 pub mod reference;
 pub mod resources;
 pub mod runner;
+pub mod steer;
 
 pub use any::AnyExperiment;
 pub use black_box::BlackBoxExperiment;

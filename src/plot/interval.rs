@@ -8,9 +8,13 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{
-    ChartSpec, FONT, PlotError, colour, compact_number, decades, draw_note, padded, write_svg,
-};
+use plotters::coord::combinators::LogCoord;
+use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
+
+use super::legend::GuideStyle;
+use super::ticks::Ticked;
+use super::{CANVAS, ChartSpec, FONT, Guide, PlotError, colour, draw_note, ticks};
 
 /// One row of an interval chart: e.g. an arm's samples-to-target IQM with its 95% CI, and
 /// a note such as `"3/10 runs not reached"` printed under the name.
@@ -35,11 +39,11 @@ pub const UPPER_NOT_REACHED: &str = "upper bound not reached";
 
 /// Draw one horizontal dot-and-whisker row per entry of `rows` (the first on top, names
 /// and notes on the left, colours in palette order) and write the SVG atomically to
-/// `path`. `spec.y_label` describes the rows; `spec.y_range` and `spec.legend` are
-/// unused.
+/// `path`. `spec.y_label` describes the rows; `spec.y_range`, `spec.dots` and
+/// horizontal guides are unused. Vertical guides (a budget) are dashed lines across the
+/// rows, labelled at the top, and the x range always reaches them.
 ///
-/// The x range fits the finite values (whole decades on a log axis) with room on the
-/// right. `+∞` is drawn as an arrowhead past the right end of the axis, labelled [`NOT_REACHED`] when
+/// The x range fits the finite values and the guides, with a little room. `+∞` is drawn as an arrowhead past the right end of the axis, labelled [`NOT_REACHED`] when
 /// it is the `center` and [`UPPER_NOT_REACHED`] when only `high` is infinite; the whisker
 /// runs to it, so censoring is visible. `−∞`, and values ≤ 0 on a log axis, are pinned to
 /// the left edge with an arrowhead. A row with a NaN `center` shows "no data". An empty
@@ -51,9 +55,18 @@ pub fn interval_chart(
     spec: &ChartSpec,
     rows: &[IntervalRow],
 ) -> Result<(), PlotError> {
+    let guides: Vec<(f64, &str)> = spec
+        .guides
+        .iter()
+        .filter_map(|g| match g {
+            Guide::Vertical { x, label } if spec.places(*x) => Some((*x, label.as_str())),
+            _ => None,
+        })
+        .collect();
     let (min, max) = rows
         .iter()
         .flat_map(|row| [row.center, row.low, row.high])
+        .chain(guides.iter().map(|(x, _)| *x))
         .filter(|&v| spec.places(v))
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(min, max), v| {
             (min.min(v), max.max(v))
@@ -61,12 +74,16 @@ pub fn interval_chart(
     let x_range = match (min <= max, spec.log_x) {
         (false, true) => (1.0, 10.0),
         (false, false) => (0.0, 1.0),
-        // Headroom so that the largest finite value stays clear of the ∞ arrows.
-        (true, true) => decades(min, max * 1.5),
+        (true, true) => ticks::fitted_log(min, max, 0.04),
         (true, false) => {
-            let (low, high) = padded(min, max, 0.05, 0.2);
+            let (low, high) = ticks::fitted(min, max, 0.05);
             (if min >= 0.0 { low.max(0.0) } else { low }, high)
         }
+    };
+    let x_ticks = if spec.log_x {
+        ticks::log(x_range.0, x_range.1)
+    } else {
+        ticks::linear(x_range.0, x_range.1)
     };
     // Names sit in the left label area: make it wide enough for the longest one. plotters
     // writes a size-s font as s/1.24 px; a sans-serif character is ≈ 0.6 em wide, so a
@@ -84,12 +101,16 @@ pub fn interval_chart(
         spec,
         rows,
         label_area,
+        guides,
     };
-    write_svg(path.as_ref(), |root| {
+    super::write_svg(path.as_ref(), CANVAS, |root| {
+        let (low, high) = x_range;
         if spec.log_x {
-            chart.draw(root, (x_range.0..x_range.1).log_scale())
+            let axis: Ticked<LogCoord<f64>> = Ticked::new((low..high).log_scale(), x_ticks);
+            chart.draw(root, axis)
         } else {
-            chart.draw(root, x_range.0..x_range.1)
+            let axis: Ticked<RangedCoordf64> = Ticked::new(low..high, x_ticks);
+            chart.draw(root, axis)
         }
     })
 }
@@ -102,6 +123,8 @@ struct Chart<'a> {
     spec: &'a ChartSpec,
     rows: &'a [IntervalRow],
     label_area: u32,
+    /// Vertical guides that can be placed: position and label.
+    guides: Vec<(f64, &'a str)>,
 }
 
 /// Where a value lands on the x axis, in pixels.
@@ -135,13 +158,15 @@ impl Chart<'_> {
     {
         let spec = self.spec;
         let n = self.rows.len();
+        let headroom = if self.guides.is_empty() { 0.0 } else { 0.45 };
         let mut chart = ChartBuilder::on(root)
             .caption(&spec.title, (FONT, 26))
             .margin(18)
             .margin_right(18 + PAST_RIGHT)
             .x_label_area_size(56)
             .y_label_area_size(self.label_area)
-            .build_cartesian_2d(x_axis, -0.6..(n as f64 - 0.4))
+            // Headroom above the top row for the guides' labels.
+            .build_cartesian_2d(x_axis, -0.6..(n as f64 - 0.4 + headroom))
             .map_err(text)?;
         let mut mesh = chart.configure_mesh();
         // An empty description would still be written as an empty `<text>`.
@@ -151,17 +176,35 @@ impl Chart<'_> {
         if !spec.y_label.is_empty() {
             mesh.y_desc(&spec.y_label);
         }
-        mesh.x_label_formatter(&|x| compact_number(*x))
-            .x_labels(10)
-            .y_labels(0)
+        mesh.y_labels(0)
             .disable_y_mesh()
             .label_style((FONT, 16))
             .axis_desc_style((FONT, 17))
             .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
-            .light_line_style(RGBColor(0xF2, 0xF2, 0xF2))
-            .max_light_lines(4)
             .draw()
             .map_err(text)?;
+        let (_, y_pixels) = chart.plotting_area().get_pixel_range();
+        for &(x, label) in &self.guides {
+            let style = GuideStyle::of(&Guide::Vertical {
+                x,
+                label: String::new(),
+            });
+            let px = chart.backend_coord(&(x, 0.0)).0;
+            let line = [(px, y_pixels.start), (px, y_pixels.end)];
+            root.draw(&DashedPathElement::new(
+                line,
+                style.dash,
+                style.gap,
+                style.colour().stroke_width(2),
+            ))
+            .map_err(text)?;
+            let label_colour = style.colour();
+            let label_style = TextStyle::from((FONT, 15).into_font())
+                .color(&label_colour)
+                .pos(Pos::new(HPos::Right, VPos::Top));
+            root.draw_text(label, &label_style, (px - 6, y_pixels.start + 4))
+                .map_err(text)?;
+        }
         if n == 0 {
             return draw_note(chart.plotting_area(), "no rows to plot");
         }

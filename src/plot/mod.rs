@@ -5,8 +5,13 @@
 //! interval per point or per arm) and knows nothing of networks, strategies or statistics.
 //!
 //! Conventions shared by both charts:
-//! - Canvas 900 × 560 px, Okabe–Ito colour-blind-safe palette ([`OKABE_ITO`]) cycled in
-//!   order, ticks formatted by [`compact_number`] (`1k`, `10k`, `1M`).
+//! - Canvas 560 px high; a plotting column 900 px wide (per panel: 560 px), plus a
+//!   legend column on the right, so a legend never covers data. Okabe–Ito
+//!   colour-blind-safe palette ([`OKABE_ITO`]) cycled in order.
+//! - Ranges fit the data and the [`Guide`]s (a budget marker is always on the axis); ticks
+//!   are 1-2-5 multiples (decades on long log axes), formatted by [`compact_number`]
+//!   (`1k`, `10k`, `1M`), and no two ticks of an axis share a label.
+//! - [`svg_to_png`] rasterises a written chart with `resvg` (pure Rust).
 //! - Text is written into the SVG as `<text>` elements with a generic `sans-serif`
 //!   family; no font files are read (plotters without default features), so layout uses
 //!   plotters' rough width estimate and the browser does the rest.
@@ -18,7 +23,10 @@
 //!   a note in the middle saying so. Errors are for a bad [`ChartSpec`] and for I/O.
 
 mod interval;
+mod legend;
 mod line;
+mod png;
+mod ticks;
 
 use std::path::{Path, PathBuf};
 
@@ -27,7 +35,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use thiserror::Error;
 
 pub use interval::{IntervalRow, NOT_REACHED, UPPER_NOT_REACHED, interval_chart};
-pub use line::{Band, Series, line_chart};
+pub use line::{Band, Panel, Series, line_chart, panel_chart};
+pub use png::{PngError, Raster, svg_to_png};
 
 /// Okabe & Ito (2008), "Color Universal Design": eight colours distinguishable under the
 /// common colour-vision deficiencies. Blue, orange, green, vermillion, purple, sky blue,
@@ -43,26 +52,35 @@ pub const OKABE_ITO: [(u8, u8, u8); 8] = [
     (0x00, 0x00, 0x00),
 ];
 
-/// Canvas size in pixels.
+/// Height of every chart, and width of a single-panel chart's plotting column, in pixels.
 const CANVAS: (u32, u32) = (900, 560);
 const FONT: &str = "sans-serif";
 
-/// Where the legend box sits inside the plotting area.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LegendCorner {
-    /// Suits curves that rise (accuracy).
-    #[default]
-    UpperLeft,
-    /// Suits curves that rise late, leaving the upper left busy.
-    UpperRight,
-    /// Suits curves that fall (loss).
-    LowerLeft,
-    /// Suits falling curves that drop late.
-    LowerRight,
+/// A dashed reference line across a chart, listed in the legend with its label: a budget
+/// (vertical), a target or chance level (horizontal). A chart's range always includes
+/// its guides, so a budget marker is never off the axis.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Guide {
+    /// A vertical line at this x, e.g. the sample budget.
+    Vertical {
+        /// Position on the x axis.
+        x: f64,
+        /// Legend text, e.g. `"budget 2M"`.
+        label: String,
+    },
+    /// A horizontal line at this y, e.g. a target accuracy or chance.
+    Horizontal {
+        /// Position on the y axis.
+        y: f64,
+        /// Legend text, e.g. `"chance 0.2"`.
+        label: String,
+    },
 }
 
 /// What a chart says around its data. Labels should carry units, e.g.
 /// `"training examples (log scale)"`.
+///
+/// The legend sits in a column to the right of the plotting area, never over the data.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChartSpec {
     /// Caption above the chart.
@@ -75,10 +93,14 @@ pub struct ChartSpec {
     /// them, an interval chart pins them to the left edge.
     pub log_x: bool,
     /// Fixed y range `(low, high)`; data outside is drawn clamped to it. `None` fits the
-    /// data. Line charts only: an interval chart's y axis is its rows.
+    /// data (and horizontal guides) with 5% padding. Line charts only: an interval
+    /// chart's y axis is its rows.
     pub y_range: Option<(f64, f64)>,
-    /// Legend placement (line charts).
-    pub legend: LegendCorner,
+    /// Reference lines (budget, target, chance). An interval chart draws vertical ones.
+    pub guides: Vec<Guide>,
+    /// Mark every point of a line with a dot: for curves of a few points (e.g. K = 1, 5,
+    /// 10 shots), where a straight segment alone would pretend to know what lies between.
+    pub dots: bool,
 }
 
 /// Why a chart could not be written.
@@ -171,14 +193,15 @@ fn draw_error(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> PlotError + '_ 
     }
 }
 
-/// Render with `draw` into an in-memory SVG, then write it atomically to `path`.
-fn write_svg<F>(path: &Path, draw: F) -> Result<(), PlotError>
+/// Render with `draw` into an in-memory SVG of `size` pixels, then write it atomically to
+/// `path`.
+fn write_svg<F>(path: &Path, size: (u32, u32), draw: F) -> Result<(), PlotError>
 where
     F: FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), String>,
 {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, CANVAS).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         let fail = draw_error(path);
         root.fill(&WHITE).map_err(|e| fail(&e))?;
         draw(&root).map_err(|message| fail(&message))?;
@@ -213,28 +236,6 @@ impl ChartSpec {
     }
 }
 
-/// The x range of a log axis: whole decades around `[min, max]` (both > 0), so ticks fall
-/// on 1, 10, 100, ...
-fn decades(min: f64, max: f64) -> (f64, f64) {
-    let low = 10f64.powi(min.log10().floor() as i32);
-    let mut high = 10f64.powi(max.log10().ceil() as i32);
-    if high <= low {
-        high = low * 10.0;
-    }
-    (low, high)
-}
-
-/// A linear range around `[min, max]`, widened when empty.
-fn padded(min: f64, max: f64, below: f64, above: f64) -> (f64, f64) {
-    let span = max - min;
-    if span > 0.0 {
-        (min - below * span, max + above * span)
-    } else {
-        let half = if min == 0.0 { 0.5 } else { min.abs() * 0.1 };
-        (min - half, max + half)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,11 +260,5 @@ mod tests {
         for (value, text) in cases {
             assert_eq!(compact_number(value), text, "{value}");
         }
-    }
-
-    #[test]
-    fn log_ranges_snap_to_whole_decades() {
-        assert_eq!(decades(300.0, 2e5), (100.0, 1e6));
-        assert_eq!(decades(1000.0, 1000.0), (1000.0, 10_000.0));
     }
 }

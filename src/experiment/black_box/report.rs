@@ -19,7 +19,7 @@ use crate::experiment::files::{markdown_heading, write_atomic, write_rows};
 use crate::experiment::pipeline::Report;
 use crate::experiment::runner::{RunError, io_error};
 use crate::options::Tagged;
-use crate::plot::{self, Band, ChartSpec, LegendCorner, Series};
+use crate::plot::{self, Band, ChartSpec, Guide, Series};
 use crate::stats::{self, DEFAULT_CONFIDENCE, DEFAULT_REPS};
 
 /// One arm at one checkpoint, over seeds: a row of `summary.csv`.
@@ -268,7 +268,23 @@ fn convergence(
             y_label: "log10 of best f − f* so far (IQM over seeds, 95% CI)".into(),
             log_x: true,
             y_range,
-            legend: LegendCorner::LowerLeft,
+            guides: vec![
+                Guide::Horizontal {
+                    y: experiment.budget.target.log10(),
+                    label: format!(
+                        "target f − f* < {}",
+                        plot::compact_number(experiment.budget.target)
+                    ),
+                },
+                Guide::Vertical {
+                    x: experiment.budget.evaluations as f64,
+                    label: format!(
+                        "budget {}",
+                        plot::compact_number(experiment.budget.evaluations as f64)
+                    ),
+                },
+            ],
+            ..ChartSpec::default()
         },
         &series,
     )

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::CompareExperiment as Experiment;
 use super::report::{CheckpointSummary, TargetSummary};
 use crate::experiment::runner::RunError;
-use crate::plot::{self, Band, ChartSpec, IntervalRow, LegendCorner, Series};
+use crate::plot::{self, Band, ChartSpec, Guide, IntervalRow, Series};
 use crate::task::Metric;
 
 fn series(
@@ -37,6 +37,22 @@ fn series(
         .collect()
 }
 
+/// The dashed vertical line at a run's sample budget.
+pub(crate) fn budget_guide(samples: u64) -> Guide {
+    Guide::Vertical {
+        x: samples as f64,
+        label: format!("budget {}", plot::compact_number(samples as f64)),
+    }
+}
+
+/// The dashed horizontal line at a target value of the test metric.
+pub(crate) fn target_guide(metric: Metric, target: f64) -> Guide {
+    Guide::Horizontal {
+        y: target,
+        label: format!("target {} {target}", metric.label()),
+    }
+}
+
 pub(super) fn plots(
     experiment: &Experiment,
     metric: Metric,
@@ -48,18 +64,19 @@ pub(super) fn plots(
         path: out.to_path_buf(),
         source: std::io::Error::other(e.to_string()),
     };
-    let (y_label, y_range, legend) = match metric {
-        Metric::Accuracy => (
-            "test accuracy (fraction correct)",
-            Some((0.0, 1.0)),
-            LegendCorner::UpperLeft,
-        ),
-        Metric::Loss => (
-            "test loss (mean squared error)",
-            None,
-            LegendCorner::UpperRight,
-        ),
+    let y_label = match metric {
+        Metric::Accuracy => "test accuracy (fraction correct)",
+        Metric::Loss => "test loss (mean squared error)",
     };
+    let budget = budget_guide(experiment.budget.samples);
+    let target: Vec<Guide> = experiment
+        .budget
+        .target
+        .map(|y| target_guide(metric, y))
+        .into_iter()
+        .collect();
+    // The budget is counted in examples evaluated: only that axis can mark it.
+    let with_budget: Vec<Guide> = target.iter().cloned().chain([budget.clone()]).collect();
     let band = |c: &CheckpointSummary| (c.iqm, c.ci_low, c.ci_high);
     let mut files = Vec::new();
     let path = out.join("learning_curves.svg");
@@ -74,8 +91,8 @@ pub(super) fn plots(
             x_label: "training examples evaluated (log scale)".into(),
             y_label: y_label.into(),
             log_x: true,
-            y_range,
-            legend,
+            guides: with_budget,
+            ..ChartSpec::default()
         },
         &series(experiment, checkpoints, |c| c.samples as f64, band),
     )
@@ -95,8 +112,8 @@ pub(super) fn plots(
                     .into(),
             y_label: y_label.into(),
             log_x: true,
-            y_range,
-            legend,
+            guides: target.clone(),
+            ..ChartSpec::default()
         },
         &series(experiment, checkpoints, |c| c.drawn_iqm, band),
     )
@@ -111,11 +128,11 @@ pub(super) fn plots(
                 experiment.name,
                 metric.label()
             ),
-            x_label: "wall-clock seconds per run (log scale)".into(),
+            x_label: "seconds of training, each run timed from its own start (log scale)".into(),
             y_label: y_label.into(),
             log_x: true,
-            y_range,
-            legend,
+            guides: target.clone(),
+            ..ChartSpec::default()
         },
         &series(experiment, checkpoints, |c| c.wall_s_iqm, band),
     )
@@ -145,10 +162,9 @@ pub(super) fn plots(
                     "training examples (log scale; {} over seeds, 95% CI)",
                     crate::stats::aggregate_name(experiment.seeds as usize)
                 ),
-                y_label: String::new(),
                 log_x: true,
-                y_range: None,
-                legend: LegendCorner::UpperRight,
+                guides: vec![budget],
+                ..ChartSpec::default()
             },
             &rows,
         )
@@ -175,8 +191,7 @@ pub(super) fn plots(
                     crate::stats::aggregate_name(experiment.seeds as usize)
                 ),
                 log_x: true,
-                y_range: None,
-                legend: LegendCorner::UpperRight,
+                ..ChartSpec::default()
             },
             &series(
                 experiment,

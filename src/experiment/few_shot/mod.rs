@@ -4,6 +4,7 @@
 //! The types here are the file's tables, each with its defaults in one declaration.
 
 pub(in crate::experiment) mod parse;
+mod plots;
 pub mod report;
 pub mod run;
 

@@ -1,11 +1,10 @@
 //! Aggregates of a few-shot experiment: `runs.csv`, `summary.csv` (IQM and 95% CI over
-//! seeds per arm, outer samples, shots and inner steps), `summary.md`, and three plots:
-//! the slow–fast trade-off (post-adaptation performance against outer samples), the
-//! adaptation curve (against inner steps) and performance against shots.
+//! seeds per arm, outer samples, shots and inner steps), `summary.md`, and the plots
+//! drawn by `plots.rs`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::FewShotExperiment;
 use super::run::MetaRecord;
@@ -13,7 +12,7 @@ use crate::experiment::files::{markdown_heading, write_atomic, write_rows};
 use crate::experiment::pipeline::Report;
 use crate::experiment::runner::{RunError, io_error};
 use crate::meta::Method;
-use crate::plot::{self, Band, ChartSpec, LegendCorner, Series};
+use crate::plot;
 use crate::stats::{self, DEFAULT_CONFIDENCE, DEFAULT_REPS};
 
 /// One arm at one (outer samples, shots, inner steps), over seeds: a row of
@@ -98,11 +97,11 @@ pub fn write(
     let path = out.join("summary.md");
     write_atomic(&path, markdown.as_bytes()).map_err(io_error(&path))?;
     files.push(path);
-    files.extend(plots(experiment, &summaries, out)?);
+    files.extend(super::plots::plots(experiment, &summaries, out)?);
     Ok(Report { markdown, files })
 }
 
-fn metric_label(experiment: &FewShotExperiment) -> (&'static str, bool) {
+pub(super) fn metric_label(experiment: &FewShotExperiment) -> (&'static str, bool) {
     if experiment.family.metric_is_accuracy() {
         ("query accuracy after adaptation", true)
     } else {
@@ -111,7 +110,7 @@ fn metric_label(experiment: &FewShotExperiment) -> (&'static str, bool) {
 }
 
 /// The last outer checkpoint of each arm.
-fn finals<'a>(
+pub(super) fn finals<'a>(
     experiment: &FewShotExperiment,
     summaries: &'a [MetaSummary],
 ) -> Vec<Vec<&'a MetaSummary>> {
@@ -216,144 +215,4 @@ fn markdown(experiment: &FewShotExperiment, summaries: &[MetaSummary]) -> String
         md.push('\n');
     }
     md
-}
-
-fn plots(
-    experiment: &FewShotExperiment,
-    summaries: &[MetaSummary],
-    out: &Path,
-) -> Result<Vec<PathBuf>, RunError> {
-    let draw = |e: plot::PlotError| RunError::Io {
-        path: out.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    };
-    let (label, accuracy) = metric_label(experiment);
-    let y_range = accuracy.then_some((0.0, 1.0));
-    // Accuracy rises towards the upper right and MSE falls towards the lower right, so
-    // the corner below-left of the curves is the empty one.
-    let legend = if accuracy {
-        LegendCorner::LowerRight
-    } else {
-        LegendCorner::LowerLeft
-    };
-    let headline = experiment.headline_shots();
-    let steps = experiment.evaluation.steps;
-    let band = |s: &MetaSummary, x: f64| Band {
-        x,
-        center: s.iqm,
-        low: s.ci_low,
-        high: s.ci_high,
-    };
-    let mut files = Vec::new();
-
-    // Slow–fast trade-off. Scratch has no outer loop: drawn flat across the x range.
-    let max_outer = summaries
-        .iter()
-        .map(|s| s.outer_samples)
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let min_outer = summaries
-        .iter()
-        .map(|s| s.outer_samples)
-        .filter(|&o| o > 0)
-        .min()
-        .unwrap_or(1) as f64;
-    let tradeoff: Vec<Series> = experiment
-        .arms
-        .iter()
-        .map(|arm| {
-            let rows: Vec<&MetaSummary> = summaries
-                .iter()
-                .filter(|s| s.arm == arm.name && s.shots == headline && s.inner_steps == steps)
-                .collect();
-            let points = if matches!(arm.method, Method::Scratch(_)) {
-                rows.first()
-                    .map_or(Vec::new(), |r| vec![band(r, min_outer), band(r, max_outer)])
-            } else {
-                rows.iter()
-                    .filter(|r| r.outer_samples > 0)
-                    .map(|r| band(r, r.outer_samples as f64))
-                    .collect()
-            };
-            Series {
-                name: arm.name.clone(),
-                points,
-            }
-        })
-        .collect();
-    let path = out.join("tradeoff.svg");
-    plot::line_chart(
-        &path,
-        &ChartSpec {
-            title: format!(
-                "{}: slow learning buys fast learning (K = {headline}, {steps} steps)",
-                experiment.name
-            ),
-            x_label: "outer (slow) training examples consumed (log scale)".into(),
-            y_label: format!("{label} (held-out tasks)"),
-            log_x: true,
-            y_range,
-            legend,
-        },
-        &tradeoff,
-    )
-    .map_err(draw)?;
-    files.push(path);
-
-    let last = finals(experiment, summaries);
-    let curve = |x: &dyn Fn(&MetaSummary) -> Option<f64>| -> Vec<Series> {
-        experiment
-            .arms
-            .iter()
-            .zip(&last)
-            .map(|(arm, rows)| Series {
-                name: arm.name.clone(),
-                points: rows
-                    .iter()
-                    .filter_map(|r| x(r).map(|x| band(r, x)))
-                    .collect(),
-            })
-            .collect()
-    };
-    let path = out.join("adaptation.svg");
-    plot::line_chart(
-        &path,
-        &ChartSpec {
-            title: format!(
-                "{}: adaptation within one lifetime (K = {headline})",
-                experiment.name
-            ),
-            x_label: "inner (fast) gradient steps on the support set".into(),
-            y_label: label.into(),
-            log_x: false,
-            y_range,
-            legend,
-        },
-        &curve(&|r| (r.shots == headline).then_some(r.inner_steps as f64)),
-    )
-    .map_err(draw)?;
-    files.push(path);
-
-    if experiment.evaluation.shots.len() > 1 {
-        let path = out.join("shots.svg");
-        plot::line_chart(
-            &path,
-            &ChartSpec {
-                title: format!(
-                    "{}: performance against shots ({steps} inner steps)",
-                    experiment.name
-                ),
-                x_label: "shots K (support examples per class)".into(),
-                y_label: label.into(),
-                log_x: false,
-                y_range,
-                legend,
-            },
-            &curve(&|r| (r.inner_steps == steps).then_some(r.shots as f64)),
-        )
-        .map_err(draw)?;
-        files.push(path);
-    }
-    Ok(files)
 }

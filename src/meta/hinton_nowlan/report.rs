@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::{GenerationRecord, HintonNowlanConfig};
 use crate::atomic::write as write_atomic;
-use crate::plot::{self, Band, ChartSpec, LegendCorner, Series};
+use crate::plot::{self, Band, ChartSpec, Series};
 use crate::stats::{DEFAULT_CONFIDENCE, DEFAULT_REPS, Interval, iqm, stratified_bootstrap_ci};
 
 /// Stojić (2017, ReScience), replicating Hinton & Nowlan: fractions of correct and
@@ -272,7 +272,7 @@ pub fn write_results(
             y_label: "fraction of all alleles in the population".into(),
             log_x: false,
             y_range: Some((0.0, 1.0)),
-            legend: LegendCorner::UpperLeft,
+            ..ChartSpec::default()
         },
         &chart_series(&summaries),
     )
