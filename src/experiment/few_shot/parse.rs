@@ -11,7 +11,9 @@ use crate::experiment::resources::{
     MAX_EVALUATION_TASKS, NOISE_TABLE_BYTES, Need, ROW_BYTES, dense_genes, fits, parallel_runs,
     product, workspace_floats,
 };
-use crate::meta::{DigitImages, EvolutionMethod, Family, InnerLoop, InnerOptimizer, Method};
+use crate::meta::{
+    DigitImages, EvolutionMethod, Family, Finetune, InnerLoop, InnerOptimizer, Method,
+};
 use crate::options::{Invalid, Tagged};
 
 /// The most query points an evaluation task may have (per class for digits).
@@ -146,6 +148,11 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
         "checkpoints",
         "must be between 2 and 1000",
     ))
+    .and(Invalid::unless(
+        budget.targets.len() <= 64 && budget.targets.iter().all(|t| t.is_finite()),
+        "targets",
+        "at most 64 finite numbers",
+    ))
     .map_err(|e| budget_table.invalid(e))?;
 
     let arm_tables = arm_tables(root, &budget_table, "method to compare")?;
@@ -256,7 +263,7 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
     fits(&needs)?;
     // Budgets are hard ceilings: every outer loop must afford one step.
     for arm in &experiment.arms {
-        let step = arm.examples_per_step(support, query);
+        let step = arm.per_step(experiment.budget.axis, support, query);
         if experiment.budget.outer_samples < step {
             return Err(budget_table.error(
                 "outer_samples",
@@ -360,6 +367,16 @@ fn arm(
             return Err(table.error(
                 "meta_batch",
                 format!("must be between 1 and {MAX_META_BATCH}"),
+            ));
+        }
+        if let Method::Pretrain(c) = &method
+            && c.finetune == Finetune::Head
+            && lifetime.optimizer != InnerOptimizer::Sgd
+        {
+            return Err(table.error(
+                "finetune",
+                "finetune = \"head\" needs inner_optimizer = \"sgd\" (per-layer rates freeze \
+                 the body); use finetune = \"all\" with adam",
             ));
         }
         if matches!(method, Method::Maml(_)) && lifetime.optimizer != InnerOptimizer::Sgd {

@@ -94,7 +94,7 @@ pub(super) fn sections() -> Vec<super::Section> {
                 (
                     "tying",
                     "",
-                    "none | translation | mirror | all   (hidden layers only)",
+                    "none | translation | mirror | antimirror | all   (hidden layers only)",
                 ),
                 (
                     "tile",
