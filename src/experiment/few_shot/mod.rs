@@ -3,6 +3,7 @@
 //!
 //! The types here are the file's tables, each with its defaults in one declaration.
 
+mod arm;
 pub(in crate::experiment) mod parse;
 pub mod report;
 pub mod run;
