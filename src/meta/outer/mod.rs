@@ -30,7 +30,7 @@ use super::lifetime::LifetimeFitness;
 mod step;
 use super::method::{Anneal, EvolutionMethod, Finetune, Method, SampleAxis};
 use crate::evolve::{Driver, EvolveError, Population, Strategy, StrategyConfig};
-use crate::net::{Architecture, Initializer, Loss, Network};
+use crate::net::{Architecture, Initializer, LayerTying, Loss, Network, Tying};
 use crate::optim::Adam;
 use crate::rng::{self, Purpose, Stream};
 
@@ -289,8 +289,16 @@ impl<'a> Outer<'a> {
         let mut sizes = arch.sizes().to_vec();
         *sizes.last_mut().expect("a network has layers") = classes.len();
         let activations = (0..arch.layers() - 1).map(|l| arch.activation(l)).collect();
+        // The body keeps its tying, so that its genes are the shaped network's own.
+        let readout_rows = arch.layer_shape(arch.layers() - 1).0;
+        let mut tiles = self.net.tying().layers().to_vec();
+        *tiles.last_mut().expect("a network has layers") =
+            LayerTying::dense(readout_rows, classes.len());
         let net = Architecture::new(sizes, activations, arch.head())
-            .map(Network::dense)
+            .and_then(|base| {
+                let tying = Tying::from_layers(&base, tiles)?;
+                Network::new(base, tying)
+            })
             .map_err(|e| EvolveError::InvalidOption {
                 strategy: "pretrain",
                 option: "train_classes",
