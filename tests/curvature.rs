@@ -169,6 +169,7 @@ fn the_maml_meta_gradient_matches_finite_differences_of_the_post_adaptation_loss
             &FewShotTask {
                 support: support.clone(),
                 query: query.clone(),
+                classes: Vec::new(),
             },
             Loss::Mse,
             &inner,

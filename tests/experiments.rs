@@ -748,6 +748,22 @@ fn few_shot_files_apply_arm_overrides_and_reject_bad_keys() {
             ),
             "held out",
         ),
+        (
+            text.replace(
+                "method = \"reptile\"",
+                "method = \"pretrain\"\ninner_optimizer = \"adam\"",
+            )
+            .replace("outer_lr = 0.1", ""),
+            "finetune = \"head\" needs inner_optimizer = \"sgd\"",
+        ),
+        (
+            text.replace("checkpoints = 4", "checkpoints = 4\naxis = \"both\""),
+            "axis",
+        ),
+        (
+            text.replace("checkpoints = 4", "checkpoints = 4\ntargets = [nan]"),
+            "targets",
+        ),
     ];
     for (bad, phrase) in cases {
         let err = baldwin::experiment::parse_any(Path::new("f.toml"), &bad).unwrap_err();

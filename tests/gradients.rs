@@ -161,6 +161,7 @@ fn tied_gradient_equals_the_sum_of_untied_gradients_of_the_tiles_sharing_a_block
     for preset in [
         TyingPreset::Translation,
         TyingPreset::Mirror,
+        TyingPreset::Antimirror,
         TyingPreset::All,
     ] {
         let tied = Case::new(Activation::Tanh, Head::Softmax, preset, 5);
@@ -207,7 +208,8 @@ fn tied_gradient_equals_the_sum_of_untied_gradients_of_the_tiles_sharing_a_block
                         + tile.block as usize * lt.block_len()
                         + block_row * lt.tile_cols
                         + c % lt.tile_cols;
-                    expected[gene] += dense_grad[dense_w + r * cols + c];
+                    let sign = if tile.negated { -1.0 } else { 1.0 };
+                    expected[gene] += sign * dense_grad[dense_w + r * cols + c];
                 }
             }
             let (tb, db) = (tied.net.bias_genes(l), dense.bias_genes(l));

@@ -3,9 +3,9 @@
 
 use baldwin::evolve::{GaConfig, OpenAiEsConfig, StrategyConfig};
 use baldwin::meta::{
-    Anneal, DigitImages, EvolutionMethod, Family, FomamlConfig, InnerLoop, InnerOptimizer,
-    MamlConfig, Method, Outer, Phase, PretrainConfig, ReptileConfig, Scratch, Setting, SineTasks,
-    adapt, evaluate_init,
+    Anneal, DigitImages, EvolutionMethod, Family, Finetune, FomamlConfig, InnerLoop,
+    InnerOptimizer, MamlConfig, Method, Outer, Phase, PretrainConfig, ReptileConfig, SampleAxis,
+    Scratch, Setting, SineTasks, adapt, evaluate_init,
 };
 use baldwin::net::{Activation, Architecture, Head, Init, Initializer, Network};
 use baldwin::options::NoKeys;
@@ -60,6 +60,7 @@ fn trained_from(method: &Method, seed: u64, budget: u64, initializer: Initialize
             images: &images,
             shots: SHOTS,
             budget: 1_000_000,
+            axis: SampleAxis::Evaluations,
             init: Initializer::default(),
         },
         inner(),
@@ -82,7 +83,10 @@ fn every_outer_loop_beats_scratch_on_few_shot_sine_with_a_ci_excluding_zero() {
     let methods = [
         (
             "pretrain",
-            Method::Pretrain(PretrainConfig { lr: 0.003 }),
+            Method::Pretrain(PretrainConfig {
+                lr: 0.003,
+                finetune: Finetune::All,
+            }),
             200_000,
         ),
         (
@@ -192,16 +196,21 @@ fn outer_samples_add_up_exactly() {
     let cases = [
         // One step: pooled support + query.
         (
-            Method::Pretrain(PretrainConfig { lr: 0.001 }),
+            Method::Pretrain(PretrainConfig {
+                lr: 0.001,
+                finetune: Finetune::All,
+            }),
+            (SHOTS + 10) as u64,
             (SHOTS + 10) as u64,
         ),
-        // Inner steps on the support.
+        // Inner steps on the support (Reptile draws no query).
         (
             Method::Reptile(ReptileConfig {
                 outer_lr: 0.1,
                 ..Default::default()
             }),
             (inner.steps * SHOTS) as u64,
+            SHOTS as u64,
         ),
         // Inner steps on the support, then the query gradient.
         (
@@ -210,6 +219,7 @@ fn outer_samples_add_up_exactly() {
                 meta_batch: 1,
             }),
             (inner.steps * SHOTS + 10) as u64,
+            (SHOTS + 10) as u64,
         ),
         // A meta-batch of 3 tasks, inner steps on each support.
         (
@@ -218,6 +228,7 @@ fn outer_samples_add_up_exactly() {
                 ..Default::default()
             }),
             3 * (inner.steps * SHOTS) as u64,
+            3 * SHOTS as u64,
         ),
         // Per task: inner steps on the support, then the query gradient.
         (
@@ -226,6 +237,7 @@ fn outer_samples_add_up_exactly() {
                 meta_batch: 2,
             }),
             2 * (inner.steps * SHOTS + 10) as u64,
+            2 * (SHOTS + 10) as u64,
         ),
         // Per task: inner steps, the query gradient, one Hessian-vector product on the
         // support per inner step.
@@ -235,6 +247,7 @@ fn outer_samples_add_up_exactly() {
                 meta_batch: 2,
             }),
             2 * (2 * inner.steps * SHOTS + 10) as u64,
+            2 * (SHOTS + 10) as u64,
         ),
         // Population × tasks × (inner steps on the support + query).
         (
@@ -248,9 +261,11 @@ fn outer_samples_add_up_exactly() {
                 lamarckian: false,
             }),
             8 * 3 * (inner.steps * SHOTS + 10) as u64,
+            // The 8 members share the 3 tasks: their examples are drawn once.
+            3 * (SHOTS + 10) as u64,
         ),
     ];
-    for (method, per_step) in cases {
+    for (method, per_step, drawn) in cases {
         let mut outer = Outer::new(
             method.clone(),
             Setting {
@@ -259,6 +274,7 @@ fn outer_samples_add_up_exactly() {
                 images: &images,
                 shots: SHOTS,
                 budget: 1_000_000,
+                axis: SampleAxis::Evaluations,
                 init: Initializer::default(),
             },
             inner.clone(),
@@ -269,6 +285,8 @@ fn outer_samples_add_up_exactly() {
         for step in 1..=3 {
             outer.step().unwrap();
             assert_eq!(outer.samples(), step * per_step, "{method:?}");
+            assert_eq!(outer.example_evaluations(), step * per_step, "{method:?}");
+            assert_eq!(outer.examples_drawn(), step * drawn, "{method:?}");
             assert_eq!(outer.steps(), step);
         }
     }
@@ -303,6 +321,7 @@ fn lamarckian_inheritance_writes_adapted_weights_back_and_baldwinian_does_not() 
                 images: &images,
                 shots: SHOTS,
                 budget: 1_000_000,
+                axis: SampleAxis::Evaluations,
                 init: Initializer::default(),
             },
             inner(),
@@ -354,6 +373,7 @@ fn lamarckian_inheritance_needs_a_ga() {
             images: &DigitImages::default(),
             shots: SHOTS,
             budget: 1_000_000,
+            axis: SampleAxis::Evaluations,
             init: Initializer::default(),
         },
         inner(),
@@ -383,6 +403,7 @@ fn outer<'a>(
             images,
             shots: SHOTS,
             budget,
+            axis: SampleAxis::Evaluations,
             init: Initializer::default(),
         },
         inner,
@@ -446,6 +467,11 @@ fn examples_per_step_predicts_what_an_outer_step_charges() {
             assert_eq!(
                 outer.samples(),
                 2 * arm.examples_per_step(SHOTS, 7),
+                "{method:?} with {steps} inner steps"
+            );
+            assert_eq!(
+                outer.examples_drawn(),
+                2 * arm.examples_drawn_per_step(SHOTS, 7),
                 "{method:?} with {steps} inner steps"
             );
         }

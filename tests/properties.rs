@@ -138,7 +138,7 @@ proptest! {
             let blocks = match shape.preset {
                 TyingPreset::None => gr * gc,
                 TyingPreset::Translation => gr + gc - 1,
-                TyingPreset::Mirror => gr.div_ceil(2) * gc,
+                TyingPreset::Mirror | TyingPreset::Antimirror => gr.div_ceil(2) * gc,
                 TyingPreset::All => 1,
             };
             prop_assert_eq!(lt.blocks, blocks, "layer {}", l);
@@ -186,11 +186,19 @@ proptest! {
         let mut genes = vec![0.0f32; net.genome_len()];
         genes[gene] = 1.0;
         let developed = net.develop(&genes).unwrap();
+        // A negated tile (antimirror) writes it as −1.
+        let negated = lt
+            .tiles
+            .iter()
+            .filter(|t| t.block as usize == block && t.negated)
+            .count();
         for (k, weights) in developed.iter().enumerate() {
-            let ones = weights.iter().filter(|&&w| w == 1.0).count();
+            let ones = weights.iter().filter(|&&w| w.abs() == 1.0).count();
+            let minus = weights.iter().filter(|&&w| w == -1.0).count();
             let zeros = weights.iter().filter(|&&w| w == 0.0).count();
             let want = if k == l { lt.block_usage()[block] } else { 0 };
             prop_assert_eq!(ones, want, "layer {}", k);
+            prop_assert_eq!(minus, if k == l { negated } else { 0 }, "layer {}", k);
             prop_assert_eq!(ones + zeros, weights.len());
         }
     }
@@ -204,6 +212,9 @@ proptest! {
         // its units, so that layer's weight gradient is a constant c (all ones, scaled).
         // Folded into the blocks, each gene must get c times its block's tile count. (A
         // linear head: through a softmax the deltas of a constant readout sum to zero.)
+        // Antimirror expresses −1 beside 1, so its weights are not uniform; its signed
+        // fold is checked in tests/gradients.rs against a sum of untied gradients.
+        prop_assume!(shape.preset != TyingPreset::Antimirror);
         let net = shape.network_with(Activation::Identity, Head::Linear);
         let arch = net.architecture().clone();
         let mut genes = vec![0.0f32; net.genome_len()];
@@ -312,6 +323,32 @@ proptest! {
                 let row = &weights[r * cols..(r + 1) * cols];
                 let mirror = &weights[(rows - 1 - r) * cols..(rows - r) * cols];
                 prop_assert_eq!(row, mirror, "layer {} row {}", l, r);
+            }
+        }
+    }
+
+    #[test]
+    fn antimirror_tying_with_an_even_tile_grid_makes_weights_antisymmetric_under_reversing_the_input(
+        shape in shapes(),
+        seed in any::<u64>(),
+    ) {
+        let mut shape = Shape { preset: TyingPreset::Antimirror, ..shape };
+        let last = shape.sizes.len() - 1;
+        shape.sizes[..last].iter_mut().for_each(|s| *s *= 2);
+        let net = shape.network();
+        let developed = net.develop(&genome(&net, seed)).unwrap();
+        let arch = net.architecture();
+        let hidden = &developed[..developed.len() - 1];
+        for (l, weights) in hidden.iter().enumerate() {
+            let (rows, cols) = arch.layer_shape(l);
+            prop_assert_eq!(net.tying().layer(l).grid_rows % 2, 0);
+            for r in 0..rows {
+                let row = &weights[r * cols..(r + 1) * cols];
+                let mirror: Vec<f32> = weights[(rows - 1 - r) * cols..(rows - r) * cols]
+                    .iter()
+                    .map(|w| -w)
+                    .collect();
+                prop_assert_eq!(row, &mirror[..], "layer {} row {}", l, r);
             }
         }
     }

@@ -87,6 +87,7 @@ pub fn tie(net: &Network, genes: &[f32], rng: &mut Stream) -> Option<(Network, V
     tiles[tile] = TileRef {
         block: target as u32,
         mirrored: rng.random_bool(0.5),
+        negated: false,
     };
     Some(rebuild(net, genes, layer, tiles, (0..lt.blocks).collect()))
 }

@@ -17,6 +17,8 @@ pub struct FewShotTask {
     pub support: Dataset,
     /// Held-out points of the same task that score what was learned.
     pub query: Dataset,
+    /// The true class behind each of the task's labels (digits; empty for sine).
+    pub classes: Vec<u32>,
 }
 
 /// Which classes a digits task may use: meta-training sees only `Train`; evaluation
@@ -186,6 +188,7 @@ impl Family {
                 FewShotTask {
                     support: task::sine_task(amplitude, phase_shift, &support),
                     query: task::sine_task(amplitude, phase_shift, &held_out),
+                    classes: Vec::new(),
                 }
             }
             Family::Digits(DigitsTasks {
@@ -227,6 +230,7 @@ impl Family {
                 FewShotTask {
                     support: support.finish(),
                     query: held_out.finish(),
+                    classes: classes[..*ways].to_vec(),
                 }
             }
         }

@@ -6,18 +6,55 @@ use serde::{Deserialize, Serialize};
 use crate::evolve::StrategyConfig;
 use crate::options::NoKeys;
 
-/// Joint pre-training: Adam on each sampled task's examples.
+/// What a pre-trained network adapts in a lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Finetune {
+    /// Only the readout layer; the body is a fixed feature extractor (Chen et al. 2019,
+    /// "Baseline").
+    #[default]
+    Head,
+    /// Every layer (the pretrained baseline of Finn et al. 2017; Chen et al.'s fine-tuned
+    /// variant).
+    All,
+}
+
+/// Pre-training, then a lifetime on the new task. On digits it is the "Baseline" of Chen
+/// et al. 2019 ("A closer look at few-shot classification"): a classifier over the base
+/// (training) classes with their true labels, whose readout is replaced by a new,
+/// zero-initialised head over the task's classes that the lifetime fits on the support
+/// set. On sine it is joint training on pooled tasks (the output keeps its meaning, so
+/// the readout is kept).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PretrainConfig {
     /// Adam step size.
     pub lr: f32,
+    /// What the lifetime adapts: the readout alone, or every layer.
+    pub finetune: Finetune,
 }
 
 impl Default for PretrainConfig {
     fn default() -> Self {
-        Self { lr: 0.001 }
+        Self {
+            lr: 0.001,
+            finetune: Finetune::Head,
+        }
     }
+}
+
+/// Which of the two sample axes an outer budget counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SampleAxis {
+    /// Distinct examples drawn from the task distribution, each counted once when drawn
+    /// however many members or inner steps use it (the data axis: how much did the
+    /// learner have to see?).
+    #[default]
+    Drawn,
+    /// Forward passes over examples: every member's and every inner step's pass counts
+    /// (the compute axis).
+    Evaluations,
 }
 
 /// How Reptile's ε changes over the outer budget.
@@ -104,7 +141,7 @@ crate::tagged_enum! {
     pub enum Method: "method" {
         /// No outer loop: a random initialisation.
         Scratch(NoKeys) = "scratch",
-        /// Joint pre-training on pooled tasks.
+        /// Pre-training (true base-class labels on digits), then a new head.
         Pretrain(PretrainConfig) = "pretrain",
         /// Reptile.
         Reptile(ReptileConfig) = "reptile",

@@ -22,6 +22,7 @@ pub use inner::{InnerLoop, InnerOptimizer, Scratch, adapt};
 pub use lifetime::LifetimeFitness;
 pub use maml::maml_gradient;
 pub use method::{
-    Anneal, EvolutionMethod, FomamlConfig, MamlConfig, Method, PretrainConfig, ReptileConfig,
+    Anneal, EvolutionMethod, Finetune, FomamlConfig, MamlConfig, Method, PretrainConfig,
+    ReptileConfig, SampleAxis,
 };
 pub use outer::{Outer, Setting};

@@ -175,9 +175,16 @@ impl Network {
         let lt = self.tying.layer(layer);
         let blocks = &genome[self.weight_genes(layer)];
         let cols = self.arch.layer_shape(layer).1;
-        for_each_tile_row(lt, cols, |block_row, matrix_row, len| {
-            weights[matrix_row..matrix_row + len]
-                .copy_from_slice(&blocks[block_row..block_row + len]);
+        for_each_tile_row(lt, cols, |block_row, matrix_row, len, negated| {
+            let (row, genes) = (
+                &mut weights[matrix_row..matrix_row + len],
+                &blocks[block_row..block_row + len],
+            );
+            if negated {
+                row.iter_mut().zip(genes).for_each(|(w, g)| *w = -g);
+            } else {
+                row.copy_from_slice(genes);
+            }
         });
     }
 
@@ -211,11 +218,17 @@ impl Network {
         let lt = self.tying.layer(layer);
         let cols = self.arch.layer_shape(layer).1;
         grad_blocks.fill(0.0);
-        for_each_tile_row(lt, cols, |block_row, matrix_row, len| {
-            grad_blocks[block_row..block_row + len]
-                .iter_mut()
-                .zip(&grad_weights[matrix_row..matrix_row + len])
-                .for_each(|(g, w)| *g += w);
+        // A negated tile's weights are −genes: its gradient enters its block negated.
+        for_each_tile_row(lt, cols, |block_row, matrix_row, len, negated| {
+            let (genes, weights) = (
+                &mut grad_blocks[block_row..block_row + len],
+                &grad_weights[matrix_row..matrix_row + len],
+            );
+            if negated {
+                genes.iter_mut().zip(weights).for_each(|(g, w)| *g -= w);
+            } else {
+                genes.iter_mut().zip(weights).for_each(|(g, w)| *g += w);
+            }
         });
     }
 }
@@ -267,8 +280,9 @@ impl Default for Initializer {
 }
 
 /// Visit every row of every tile: `f(offset of the row in the layer's blocks, offset of the
-/// row in the weight matrix, row length)`. Mirrored tiles read their block's rows reversed.
-fn for_each_tile_row(lt: &LayerTying, cols: usize, mut f: impl FnMut(usize, usize, usize)) {
+/// row in the weight matrix, row length, whether the tile is negated)`. Mirrored tiles read
+/// their block's rows reversed.
+fn for_each_tile_row(lt: &LayerTying, cols: usize, mut f: impl FnMut(usize, usize, usize, bool)) {
     let (tr, tc) = (lt.tile_rows, lt.tile_cols);
     for i in 0..lt.grid_rows {
         for j in 0..lt.grid_cols {
@@ -276,7 +290,12 @@ fn for_each_tile_row(lt: &LayerTying, cols: usize, mut f: impl FnMut(usize, usiz
             let block = tile.block as usize * tr * tc;
             for r in 0..tr {
                 let block_r = if tile.mirrored { tr - 1 - r } else { r };
-                f(block + block_r * tc, (i * tr + r) * cols + j * tc, tc);
+                f(
+                    block + block_r * tc,
+                    (i * tr + r) * cols + j * tc,
+                    tc,
+                    tile.negated,
+                );
             }
         }
     }

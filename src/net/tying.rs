@@ -4,7 +4,8 @@
 //! `tile_rows x tile_cols`. Each tile points at a gene block of the same shape; several
 //! tiles may point at one block (weight tying — one gene expressed in several places of
 //! the body, as a convolution repeats one filter). A tile may read its block mirrored
-//! (rows reversed), so that a tile and its mirror image can share genes.
+//! (rows reversed), so that a tile and its mirror image can share genes, and negated, so
+//! that a tile can express the opposite of its block (an antisymmetric pair).
 //!
 //! The readout layer (the last weight layer) is never tied by a preset: it is one dense
 //! tile, so that the output size need not be a multiple of the tile.
@@ -20,6 +21,9 @@ pub struct TileRef {
     pub block: u32,
     /// Read the block with its rows reversed (the tile's mirror image along the input axis).
     pub mirrored: bool,
+    /// Express the block with every sign flipped (`w → −w`).
+    #[serde(default)]
+    pub negated: bool,
 }
 
 /// The tiling of one weight layer.
@@ -60,6 +64,7 @@ impl LayerTying {
             tiles: vec![TileRef {
                 block: 0,
                 mirrored: false,
+                negated: false,
             }],
             blocks: 1,
         }
@@ -67,7 +72,10 @@ impl LayerTying {
 
     /// Whether the genome layout of this layer is exactly the row-major weight matrix.
     pub fn is_dense(&self) -> bool {
-        self.grid_rows == 1 && self.grid_cols == 1 && !self.tiles[0].mirrored
+        self.grid_rows == 1
+            && self.grid_cols == 1
+            && !self.tiles[0].mirrored
+            && !self.tiles[0].negated
     }
 
     /// Number of tiles that express each block.
@@ -141,16 +149,21 @@ pub enum TyingPreset {
     /// Tile `(i, j)` and its mirror `(grid_rows - 1 - i, j)` share a block, the mirror
     /// reading it with reversed rows: weights symmetric under reversing the input.
     Mirror,
+    /// As `Mirror`, but the mirror tile expresses the block negated: weights
+    /// antisymmetric under reversing the input (`W[n−1−k, j] = −W[k, j]` for an even
+    /// grid), so a unit sees the differences `x_k − x_{n−1−k}`.
+    Antimirror,
     /// One block per layer.
     All,
 }
 
 impl TyingPreset {
     /// Every preset.
-    pub const ALL: [TyingPreset; 4] = [
+    pub const ALL: [TyingPreset; 5] = [
         TyingPreset::None,
         TyingPreset::Translation,
         TyingPreset::Mirror,
+        TyingPreset::Antimirror,
         TyingPreset::All,
     ];
 
@@ -160,6 +173,7 @@ impl TyingPreset {
             TyingPreset::None => "none",
             TyingPreset::Translation => "translation",
             TyingPreset::Mirror => "mirror",
+            TyingPreset::Antimirror => "antimirror",
             TyingPreset::All => "all",
         }
     }
@@ -170,6 +184,7 @@ impl TyingPreset {
         let plain = |block: usize| TileRef {
             block: block as u32,
             mirrored: false,
+            negated: false,
         };
         let mut tiles = Vec::with_capacity(gr * gc);
         for i in 0..gr {
@@ -178,12 +193,13 @@ impl TyingPreset {
                     TyingPreset::None => plain(i * gc + j),
                     TyingPreset::Translation => plain(j + gr - 1 - i),
                     TyingPreset::All => plain(0),
-                    TyingPreset::Mirror => {
+                    TyingPreset::Mirror | TyingPreset::Antimirror => {
                         let mirror_i = gr - 1 - i;
                         let pair = i.min(mirror_i);
                         TileRef {
                             block: (pair * gc + j) as u32,
                             mirrored: i > mirror_i,
+                            negated: i > mirror_i && self == TyingPreset::Antimirror,
                         }
                     }
                 });
@@ -329,6 +345,17 @@ mod tests {
         assert_eq!(at(0, 1).block, at(3, 1).block);
         assert!(!at(0, 1).mirrored && at(3, 1).mirrored);
         assert_eq!(at(1, 0).block, at(2, 0).block);
+        assert!(!at(0, 1).negated && !at(3, 1).negated);
+    }
+
+    #[test]
+    fn antimirror_pairs_a_tile_with_its_negated_mirror_image() {
+        let t = Tying::preset(&arch(), TyingPreset::Antimirror, (2, 2)).unwrap();
+        let l = t.layer(0);
+        let at = |i: usize, j: usize| l.tiles[i * l.grid_cols + j];
+        assert_eq!(at(0, 1).block, at(3, 1).block);
+        assert!(!at(0, 1).negated && at(3, 1).negated && at(3, 1).mirrored);
+        assert_eq!(l.blocks, 4);
     }
 
     #[test]

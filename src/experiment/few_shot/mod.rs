@@ -3,10 +3,12 @@
 //!
 //! The types here are the file's tables, each with its defaults in one declaration.
 
+mod arm;
 pub(in crate::experiment) mod parse;
 mod plots;
 pub mod report;
 pub mod run;
+pub mod targets;
 
 use std::path::Path;
 
@@ -14,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::pipeline::{Experiment, Report, RunContext};
 use super::runner::RunError;
-use crate::meta::{DigitImages, Family, InnerLoop, InnerOptimizer, Method};
+use crate::meta::{DigitImages, Family, InnerLoop, InnerOptimizer, Method, SampleAxis};
 use crate::net::{Activation, Architecture, Init, Initializer, NetError, Network};
 
 pub use run::MetaRecord;
@@ -121,8 +123,16 @@ fn twelve() -> usize {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OuterBudget {
-    /// Examples each outer loop may consume (inner steps included).
+    /// Outer samples each outer loop may use, counted on `axis`.
     pub outer_samples: u64,
+    /// What `outer_samples` counts: examples drawn from the task distribution (the
+    /// default) or example evaluations (forward passes, inner steps and members included).
+    #[serde(default)]
+    pub axis: SampleAxis,
+    /// Query-metric targets (MSE or accuracy at the headline shots after the evaluation's
+    /// steps) for the samples-to-target table, on both axes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<f64>,
     /// Evaluation points: 0, then log-spaced up to the budget.
     #[serde(default = "twelve")]
     pub checkpoints: usize,
@@ -162,6 +172,30 @@ impl MetaArm {
             Method::Evolution(e) => (e.strategy.population().unwrap_or(1) as u64)
                 .saturating_mul(e.tasks as u64)
                 .saturating_mul(lifetime + query),
+        }
+    }
+
+    /// Examples one outer step draws from the task distribution (each once, however
+    /// many members or inner steps use it); see [`MetaArm::examples_per_step`].
+    pub fn examples_drawn_per_step(&self, support: usize, query: usize) -> u64 {
+        let (support, query) = (support as u64, query as u64);
+        match &self.method {
+            Method::Scratch(_) => 0,
+            Method::Pretrain(_) => support + query,
+            // Reptile adapts on the support and never looks at the query points.
+            Method::Reptile(c) => (c.meta_batch as u64).saturating_mul(support),
+            Method::Fomaml(c) | Method::Maml(c) => {
+                (c.meta_batch as u64).saturating_mul(support + query)
+            }
+            Method::Evolution(e) => (e.tasks as u64).saturating_mul(support + query),
+        }
+    }
+
+    /// Examples one outer step charges to a budget on `axis`.
+    pub fn per_step(&self, axis: SampleAxis, support: usize, query: usize) -> u64 {
+        match axis {
+            SampleAxis::Drawn => self.examples_drawn_per_step(support, query),
+            SampleAxis::Evaluations => self.examples_per_step(support, query),
         }
     }
 

@@ -1,9 +1,7 @@
 //! A few-shot experiment file → [`FewShotExperiment`], checked once, with errors at the
 //! offending key.
 
-use super::{Evaluation, FewShotExperiment, InnerSpec, LayersSpec, MetaArm, OuterBudget};
-use crate::evolve::StrategyConfig;
-use crate::experiment::compare::parse::evolution_strategy;
+use super::{Evaluation, FewShotExperiment, InnerSpec, LayersSpec, OuterBudget};
 use crate::experiment::config::table::Table;
 use crate::experiment::config::{Header, arm_tables};
 use crate::experiment::error::ConfigError;
@@ -11,14 +9,11 @@ use crate::experiment::resources::{
     MAX_EVALUATION_TASKS, NOISE_TABLE_BYTES, Need, ROW_BYTES, dense_genes, fits, parallel_runs,
     product, workspace_floats,
 };
-use crate::meta::{DigitImages, EvolutionMethod, Family, InnerLoop, InnerOptimizer, Method};
-use crate::options::{Invalid, Tagged};
+use crate::meta::{DigitImages, Family, InnerLoop, Method};
+use crate::options::Invalid;
 
 /// The most query points an evaluation task may have (per class for digits).
 const MAX_EVALUATION_QUERY: usize = 100_000;
-
-/// The most tasks one outer step may average over.
-const MAX_META_BATCH: usize = 10_000;
 
 const TOP: &[&str] = &[
     "kind",
@@ -32,11 +27,6 @@ const TOP: &[&str] = &[
     "budget",
     "arm",
 ];
-
-/// Keys every few-shot arm has, whatever its method.
-const ARM: &[&str] = &["name", "inner_steps", "inner_lr", "inner_optimizer"];
-/// Keys of an evolution method besides its strategy's.
-const EVOLUTION: &[&str] = &["tasks", "evolve_lr", "lamarckian"];
 
 /// Few-shot learning needs a family of tasks to draw from; a user's CSV data set is one
 /// fixed task. Say so, rather than "unknown key", to whoever tries.
@@ -164,6 +154,11 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
         "checkpoints",
         "must be between 2 and 1000",
     ))
+    .and(Invalid::unless(
+        budget.targets.len() <= 64 && budget.targets.iter().all(|t| t.is_finite()),
+        "targets",
+        "at most 64 finite numbers",
+    ))
     .map_err(|e| budget_table.invalid(e))?;
 
     let arm_tables = arm_tables(root, &budget_table, "method to compare")?;
@@ -229,7 +224,7 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
         .map_err(|e| root.error("network", e.to_string()))?;
     let layers = net.architecture().layers();
     for table in &arm_tables {
-        let arm = arm(table, &experiment.inner.lifetime, net.genome_len(), layers)?;
+        let arm = super::arm::parse(table, &experiment.inner.lifetime, net.genome_len(), layers)?;
         experiment.arms.push(arm);
     }
     let runs = (experiment.arms.len() as u128).saturating_mul(experiment.seeds as u128);
@@ -274,7 +269,7 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
     fits(&needs)?;
     // Budgets are hard ceilings: every outer loop must afford one step.
     for arm in &experiment.arms {
-        let step = arm.examples_per_step(support, query);
+        let step = arm.per_step(experiment.budget.axis, support, query);
         if experiment.budget.outer_samples < step {
             return Err(budget_table.error(
                 "outer_samples",
@@ -312,93 +307,4 @@ impl EvaluationKeys {
             query: self.query,
         }
     }
-}
-
-/// One `[[arm]]` table; `genes` and `layers` size an evolved genome.
-fn arm(
-    table: &Table,
-    inner: &InnerLoop,
-    genes: usize,
-    layers: usize,
-) -> Result<MetaArm, ConfigError> {
-    let name = table.require::<String>("name")?.trim().to_string();
-    let lifetime = InnerLoop {
-        steps: table.get("inner_steps")?.unwrap_or(inner.steps),
-        lr: table.get("inner_lr")?.unwrap_or(inner.lr),
-        optimizer: table
-            .get::<InnerOptimizer>("inner_optimizer")?
-            .unwrap_or(inner.optimizer),
-    };
-    lifetime
-        .validate()
-        .map_err(|e| table.error(&format!("inner_{}", e.key), e.message))?;
-    let label = table.tag(Method::TAG, Method::VARIANTS, None)?;
-    let method = if label == "evolution" {
-        let skip: Vec<&str> = [ARM, EVOLUTION, &[Method::TAG]].concat();
-        let tasks: usize = table.get("tasks")?.unwrap_or(1);
-        if !(1..=1000).contains(&tasks) {
-            return Err(table.error("tasks", "must be between 1 and 1000"));
-        }
-        let evolve_lr: bool = table.get("evolve_lr")?.unwrap_or(false);
-        let lamarckian: bool = table.get("lamarckian")?.unwrap_or(false);
-        let dim = genes + if evolve_lr { layers } else { 0 };
-        let strategy = evolution_strategy(table, &skip, dim)?;
-        if lamarckian && !matches!(strategy, StrategyConfig::Ga(_)) {
-            return Err(table.error(
-                "lamarckian",
-                "needs strategy = \"ga\": only a GA keeps its members' genomes",
-            ));
-        }
-        Method::Evolution(EvolutionMethod {
-            tasks,
-            evolve_lr,
-            lamarckian,
-            strategy,
-        })
-    } else {
-        let method: Method = table
-            .described(format!("`{label}` arms"))
-            .variant_named(label, ARM)?;
-        let (rate, meta_batch) = match &method {
-            Method::Pretrain(c) => (Some(("lr", c.lr)), None),
-            Method::Reptile(c) => (Some(("outer_lr", c.outer_lr)), Some(c.meta_batch)),
-            Method::Fomaml(c) | Method::Maml(c) => {
-                (Some(("outer_lr", c.outer_lr)), Some(c.meta_batch))
-            }
-            _ => (None, None),
-        };
-        if let Some((key, rate)) = rate
-            && !(rate > 0.0 && rate.is_finite())
-        {
-            return Err(table.error(key, "must be > 0"));
-        }
-        if let Some(meta_batch) = meta_batch
-            && !(1..=MAX_META_BATCH).contains(&meta_batch)
-        {
-            return Err(table.error(
-                "meta_batch",
-                format!("must be between 1 and {MAX_META_BATCH}"),
-            ));
-        }
-        if matches!(method, Method::Maml(_)) && lifetime.optimizer != InnerOptimizer::Sgd {
-            let key = if table.has("inner_optimizer") {
-                "inner_optimizer"
-            } else {
-                "method"
-            };
-            return Err(table.error(
-                key,
-                "method = \"maml\" needs inner_optimizer = \"sgd\": its exact meta-gradient \
-                 differentiates through plain SGD steps",
-            ));
-        }
-        method
-    };
-    Ok(MetaArm {
-        name,
-        inner_steps: lifetime.steps,
-        inner_lr: lifetime.lr,
-        inner_optimizer: lifetime.optimizer,
-        method,
-    })
 }

@@ -11,7 +11,7 @@ use super::run::MetaRecord;
 use crate::experiment::files::{markdown_heading, write_atomic, write_rows};
 use crate::experiment::pipeline::Report;
 use crate::experiment::runner::{RunError, io_error};
-use crate::meta::Method;
+use crate::meta::{Finetune, Method, SampleAxis};
 use crate::plot;
 use crate::stats::{self, DEFAULT_CONFIDENCE, DEFAULT_REPS};
 
@@ -39,6 +39,10 @@ pub struct MetaSummary {
     pub ci_low: f64,
     /// Upper end of the 95% bootstrap interval.
     pub ci_high: f64,
+    /// IQM of the examples drawn from the task distribution by this checkpoint.
+    pub examples_drawn: f64,
+    /// IQM of the example evaluations (forward passes) by this checkpoint.
+    pub example_evaluations: f64,
 }
 
 /// Write `runs.csv`, `summary.csv`, `summary.md` and the plots of `records` into `out`.
@@ -86,6 +90,18 @@ pub fn write(
                 iqm: ci.point,
                 ci_low: ci.low,
                 ci_high: ci.high,
+                examples_drawn: stats::iqm(
+                    &rows
+                        .iter()
+                        .map(|r| r.examples_drawn as f64)
+                        .collect::<Vec<_>>(),
+                ),
+                example_evaluations: stats::iqm(
+                    &rows
+                        .iter()
+                        .map(|r| r.example_evaluations as f64)
+                        .collect::<Vec<_>>(),
+                ),
             }
         })
         .collect();
@@ -93,7 +109,14 @@ pub fn write(
     write_rows(&path, &summaries).map_err(io_error(&path))?;
     files.push(path);
 
-    let markdown = markdown(experiment, &summaries);
+    let to_target = super::targets::outer_to_target(experiment, records);
+    if !to_target.is_empty() {
+        let path = out.join("samples_to_target.csv");
+        write_rows(&path, &to_target).map_err(io_error(&path))?;
+        files.push(path);
+    }
+    let mut markdown = markdown(experiment, &summaries);
+    markdown.push_str(&super::targets::markdown(experiment, &to_target));
     let path = out.join("summary.md");
     write_atomic(&path, markdown.as_bytes()).map_err(io_error(&path))?;
     files.push(path);
@@ -134,7 +157,13 @@ pub(super) fn finals<'a>(
 fn method_name(method: &Method) -> String {
     match method {
         Method::Scratch(_) => "scratch".into(),
-        Method::Pretrain(_) => "joint pre-training".into(),
+        Method::Pretrain(c) => format!(
+            "pre-training, lifetime fits {}",
+            match c.finetune {
+                Finetune::Head => "the readout",
+                Finetune::All => "every layer",
+            }
+        ),
         Method::Reptile(_) => "Reptile".into(),
         Method::Fomaml(_) => "first-order MAML".into(),
         Method::Maml(_) => "MAML (second-order)".into(),
@@ -169,24 +198,31 @@ fn markdown(experiment: &FewShotExperiment, summaries: &[MetaSummary]) -> String
     let _ = writeln!(
         md,
         "{} seeds per method; each scored on {} fixed held-out tasks ({} query points each) \
-         after {steps} inner steps ({:?}, {lr}). Outer samples: training examples the slow \
-         loop consumed. {} over seeds [95% stratified-bootstrap CI].\n",
+         after {steps} inner steps ({:?}, {lr}). Outer samples: {}. {} over seeds [95% \
+         stratified-bootstrap CI].\n",
         experiment.seeds,
         experiment.evaluation.tasks,
         experiment.evaluation.family(&experiment.family).query(),
         experiment.inner.lifetime.optimizer,
+        match experiment.budget.axis {
+            SampleAxis::Drawn => "examples drawn from the task distribution, each once",
+            SampleAxis::Evaluations =>
+                "example evaluations (forward passes, inner steps and members included)",
+        },
         stats::aggregate_name(experiment.seeds as usize)
     );
     let shots = &experiment.evaluation.shots;
-    let mut header = "| method | outer loop | outer samples |".to_string();
-    let mut rule = "|---|---|---|".to_string();
+    let mut header = "| method | outer loop | examples drawn | example evaluations |".to_string();
+    let mut rule = "|---|---|---|---|".to_string();
     for k in shots {
         let _ = write!(header, " {label}, K={k} |");
         rule.push_str("---|");
     }
     let _ = writeln!(md, "{header}\n{rule}");
     for (arm, rows) in experiment.arms.iter().zip(finals(experiment, summaries)) {
-        let outer = rows.first().map_or(0, |r| r.outer_samples);
+        let (drawn, evaluations) = rows
+            .first()
+            .map_or((0.0, 0.0), |r| (r.examples_drawn, r.example_evaluations));
         let diverged: usize = summaries
             .iter()
             .filter(|s| s.arm == arm.name && s.shots == shots[0] && s.inner_steps == 0)
@@ -199,10 +235,11 @@ fn markdown(experiment: &FewShotExperiment, summaries: &[MetaSummary]) -> String
         };
         let _ = write!(
             md,
-            "| {}{note} | {} | {} |",
+            "| {}{note} | {} | {} | {} |",
             arm.name,
             method_name(&arm.method),
-            plot::compact_number(outer as f64)
+            plot::compact_number(drawn),
+            plot::compact_number(evaluations)
         );
         for &k in shots {
             match rows.iter().find(|r| r.shots == k && r.inner_steps == steps) {

@@ -18,7 +18,7 @@ pub struct MetaRecord {
     pub arm: String,
     /// The run's seed.
     pub seed: u64,
-    /// Slow learning: training examples the outer loop consumed (inner steps included).
+    /// Slow learning: outer samples on the budget's axis (`[budget] axis`).
     pub outer_samples: u64,
     /// Outer steps (generations for evolution).
     pub outer_steps: u64,
@@ -36,6 +36,13 @@ pub struct MetaRecord {
     pub wall_s: f64,
     /// `ok`, or `diverged` (the initialisation went non-finite; the run stopped there).
     pub status: String,
+    /// Examples the outer loop drew from the task distribution, each counted once.
+    #[serde(default)]
+    pub examples_drawn: u64,
+    /// Forward passes over examples the outer loop made (members and inner steps
+    /// included).
+    #[serde(default)]
+    pub example_evaluations: u64,
 }
 
 impl Row for MetaRecord {
@@ -89,6 +96,7 @@ pub fn execute(
         images,
         shots: experiment.inner.shots,
         budget: experiment.budget.outer_samples,
+        axis: experiment.budget.axis,
         init: initializer,
     };
     let mut outer = Outer::new(
@@ -131,13 +139,14 @@ pub fn execute(
         {
             continue;
         }
-        let (weights, lrs) = outer.init();
+        let (weights, _) = outer.init();
+        let lrs = outer.lifetime_rates(eval_inner.lr);
         let points = evaluate_init(
             &net,
             &eval_family,
             images,
             weights,
-            lrs,
+            lrs.as_deref(),
             &eval_inner,
             &experiment.evaluation.shots,
             experiment.evaluation.tasks,
@@ -156,6 +165,8 @@ pub fn execute(
                 test_metric: p.metric,
                 wall_s: started.elapsed().as_secs_f64(),
                 status: if diverged { "diverged" } else { "ok" }.into(),
+                examples_drawn: outer.examples_drawn(),
+                example_evaluations: outer.example_evaluations(),
             });
         }
         if diverged {

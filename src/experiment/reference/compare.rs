@@ -131,7 +131,7 @@ pub(super) fn sections() -> Vec<super::Section> {
                 (
                     "tying",
                     "",
-                    "none | translation | mirror | all   (every weight matrix but the readout)",
+                    "none | translation | mirror | antimirror | all   (every weight matrix but the readout)",
                 ),
                 (
                     "tile",

@@ -107,7 +107,17 @@ pub(super) fn sections() -> Vec<super::Section> {
                 (
                     "outer_samples",
                     "required",
-                    "examples each outer loop may consume (inner steps included)",
+                    "outer samples each outer loop may use, counted on `axis`",
+                ),
+                (
+                    "axis",
+                    "drawn",
+                    "drawn (examples drawn from the tasks, each once) | evaluations (passes)",
+                ),
+                (
+                    "targets",
+                    "[]",
+                    "query-metric targets: outer samples to reach each, on both axes",
                 ),
                 (
                     "checkpoints",
@@ -129,10 +139,17 @@ pub(super) fn sections() -> Vec<super::Section> {
             ],
         ),
         s(
-            "method = \"pretrain\"",
+            "method = \"pretrain\"  (digits: Chen et al. 2019 Baseline, true base-class labels, new head)",
             2,
             defaults(PretrainConfig::default()),
-            &[("lr", "", "Adam step size")],
+            &[
+                ("lr", "", "Adam step size"),
+                (
+                    "finetune",
+                    "",
+                    "head (the lifetime fits only the readout; needs sgd) | all (every layer)",
+                ),
+            ],
         ),
         s(
             "method = \"reptile\"  (Nichol et al. 2018)",

@@ -3,7 +3,11 @@
 //! pushes through a network — inner-loop steps included.
 //!
 //! * `scratch` — a random initialisation; no outer loop (the control).
-//! * `pretrain` — joint training on pooled tasks: Adam on each task's examples in turn.
+//! * `pretrain` — pre-training, then a lifetime that fits the readout (or every layer).
+//!   On digits, Chen et al. 2019's "Baseline": a classifier over the base classes with
+//!   their true labels, Adam on each sampled task's images; its body, under a new
+//!   zero-initialised head over the task's classes, is the initialisation. On sine, joint
+//!   training on pooled tasks.
 //! * `reptile` (Nichol, Achiam, Schulman 2018) — adapt to a task, move the
 //!   initialisation a fraction ε towards the adapted weights (ε constant or annealed
 //!   linearly to 0 over the budget).
@@ -24,9 +28,9 @@ use super::inner::{InnerLoop, InnerOptimizer, Scratch};
 use super::lifetime::LifetimeFitness;
 
 mod step;
-use super::method::{Anneal, EvolutionMethod, Method};
+use super::method::{Anneal, EvolutionMethod, Finetune, Method, SampleAxis};
 use crate::evolve::{Driver, EvolveError, Population, Strategy, StrategyConfig};
-use crate::net::{Initializer, Loss, Network};
+use crate::net::{Architecture, Initializer, LayerTying, Loss, Network, Tying};
 use crate::optim::Adam;
 use crate::rng::{self, Purpose, Stream};
 
@@ -38,10 +42,23 @@ fn log_lrs(layers: usize, lr: f32) -> Vec<f32> {
 /// The evolutionary loop of an [`Outer`]: the driver and the tasks per generation.
 type Evolution<'a> = Driver<Box<dyn Strategy>, LifetimeFitness<'a>>;
 
+/// The classifier that pre-training trains on digits: the body of the shaped network
+/// under a readout over the base classes.
+struct BaseClassifier {
+    net: Network,
+    weights: Vec<f32>,
+    /// The base classes, in the order of the readout's outputs.
+    classes: Vec<u32>,
+}
+
 /// What an outer loop does each step.
 enum Loop<'a> {
     Scratch,
-    Pretrain,
+    Pretrain {
+        /// The base-class classifier (digits); `None`: pooled training of the network
+        /// itself (sine).
+        base: Option<Box<BaseClassifier>>,
+    },
     Reptile {
         outer_lr: f32,
         meta_batch: usize,
@@ -72,6 +89,8 @@ pub struct Setting<'a> {
     pub shots: usize,
     /// The outer-sample budget (Reptile's linear anneal reaches ε = 0 there).
     pub budget: u64,
+    /// The axis `budget` counts.
+    pub axis: SampleAxis,
     /// How a GA's independent members are initialised.
     pub init: Initializer,
 }
@@ -87,13 +106,19 @@ pub struct Outer<'a> {
     /// for MAML's and Reptile's adaptation.
     shots: usize,
     budget: u64,
+    axis: SampleAxis,
     inner: InnerLoop,
     weights: Vec<f32>,
     lrs: Option<Vec<f32>>,
+    /// Whether a lifetime adapts only the readout (pre-training's `finetune = "head"`).
+    frozen_body: bool,
     adam: Adam,
     tasks: Stream,
     scratch: Scratch,
-    samples: u64,
+    /// Examples drawn from the task distribution so far.
+    drawn: u64,
+    /// Forward passes over examples so far.
+    evaluations: u64,
     steps: u64,
 }
 
@@ -116,7 +141,15 @@ impl<'a> Outer<'a> {
             Method::Scratch(_) => Loop::Scratch,
             Method::Pretrain(c) => {
                 outer.adam = Adam::new(c.lr);
-                Loop::Pretrain
+                if c.finetune == Finetune::Head {
+                    outer.frozen_body = true;
+                    outer.lrs = outer.lifetime_rates(outer.inner.lr);
+                }
+                let base = match setting.family {
+                    Family::Digits(d) => Some(Box::new(outer.base_classifier(&d.train_classes)?)),
+                    Family::Sine(_) => None,
+                };
+                Loop::Pretrain { base }
             }
             Method::Reptile(c) => Loop::Reptile {
                 outer_lr: c.outer_lr,
@@ -201,13 +234,16 @@ impl<'a> Outer<'a> {
             loss,
             shots: setting.shots,
             budget: setting.budget,
+            axis: setting.axis,
             inner,
             weights: init,
             lrs: None,
+            frozen_body: false,
             adam: Adam::new(1e-3),
             tasks: rng::stream(&[seed, Purpose::Tasks.key()]),
             scratch: Scratch::default(),
-            samples: 0,
+            drawn: 0,
+            evaluations: 0,
             steps: 0,
         }
     }
@@ -245,9 +281,73 @@ impl<'a> Outer<'a> {
         Ok(self)
     }
 
-    /// Outer (slow) training examples consumed so far, inner-loop steps included.
+    /// The base-class classifier of pre-training on `classes`: this network's body (its
+    /// initialisation) under a zero readout over the classes; and this network's own
+    /// readout zeroed, the new head that a lifetime fits.
+    fn base_classifier(&mut self, classes: &[u32]) -> Result<BaseClassifier, EvolveError> {
+        let arch = self.net.architecture();
+        let mut sizes = arch.sizes().to_vec();
+        *sizes.last_mut().expect("a network has layers") = classes.len();
+        let activations = (0..arch.layers() - 1).map(|l| arch.activation(l)).collect();
+        // The body keeps its tying, so that its genes are the shaped network's own.
+        let readout_rows = arch.layer_shape(arch.layers() - 1).0;
+        let mut tiles = self.net.tying().layers().to_vec();
+        *tiles.last_mut().expect("a network has layers") =
+            LayerTying::dense(readout_rows, classes.len());
+        let net = Architecture::new(sizes, activations, arch.head())
+            .and_then(|base| {
+                let tying = Tying::from_layers(&base, tiles)?;
+                Network::new(base, tying)
+            })
+            .map_err(|e| EvolveError::InvalidOption {
+                strategy: "pretrain",
+                option: "train_classes",
+                value: classes.len().to_string(),
+                expected: e.to_string(),
+            })?;
+        let readout = arch.layers() - 1;
+        let body = self.net.weight_genes(readout).start;
+        let mut weights = vec![0.0; net.genome_len()];
+        weights[..body].copy_from_slice(&self.weights[..body]);
+        self.weights[body..].iter_mut().for_each(|w| *w = 0.0);
+        Ok(BaseClassifier {
+            net,
+            weights,
+            classes: classes.to_vec(),
+        })
+    }
+
+    /// Per-layer learning rates of a lifetime at rate `lr`: the evolved ones when
+    /// plasticity is evolved, 0 for every layer but the readout when pre-training froze
+    /// the body, else `None` (every layer at `lr`).
+    pub fn lifetime_rates(&self, lr: f32) -> Option<Vec<f32>> {
+        if self.frozen_body {
+            let layers = self.net.architecture().layers();
+            let mut rates = vec![0.0; layers];
+            rates[layers - 1] = lr;
+            return Some(rates);
+        }
+        self.lrs.clone()
+    }
+
+    /// Outer (slow) samples so far on the budget's axis ([`Setting::axis`]).
     pub fn samples(&self) -> u64 {
-        self.samples
+        match self.axis {
+            SampleAxis::Drawn => self.drawn,
+            SampleAxis::Evaluations => self.evaluations,
+        }
+    }
+
+    /// Distinct examples drawn from the task distribution so far, each counted once when
+    /// drawn: a task's support (and query, where the loop looks at it) for the gradient
+    /// loops; a generation's tasks once, however many members live on them.
+    pub fn examples_drawn(&self) -> u64 {
+        self.drawn
+    }
+
+    /// Forward passes over examples so far, inner-loop steps and every member included.
+    pub fn example_evaluations(&self) -> u64 {
+        self.evaluations
     }
 
     /// Outer steps (generations for evolution) so far.

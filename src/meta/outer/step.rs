@@ -22,21 +22,7 @@ impl Outer<'_> {
     pub fn step(&mut self) -> Result<(), NetError> {
         match &self.run {
             Loop::Scratch => {}
-            Loop::Pretrain => {
-                let task = self.sample_task();
-                let pooled = concat(&task.support, &task.query);
-                self.scratch.grad.resize(self.net.genome_len(), 0.0);
-                self.net.loss_and_gradient(
-                    &self.weights,
-                    &pooled.inputs,
-                    pooled.targets(),
-                    self.loss,
-                    &mut self.scratch.ws,
-                    &mut self.scratch.grad,
-                )?;
-                self.adam.step(&mut self.weights, &self.scratch.grad);
-                self.samples += pooled.len() as u64;
-            }
+            Loop::Pretrain { .. } => self.pretrain()?,
             &Loop::Reptile {
                 outer_lr,
                 meta_batch,
@@ -45,7 +31,7 @@ impl Outer<'_> {
                 let epsilon = match anneal {
                     Anneal::None => outer_lr,
                     Anneal::Linear => {
-                        let done = self.samples as f64 / self.budget.max(1) as f64;
+                        let done = self.samples() as f64 / self.budget.max(1) as f64;
                         outer_lr * (1.0 - done).max(0.0) as f32
                     }
                 };
@@ -54,7 +40,9 @@ impl Outer<'_> {
                 for _ in 0..meta_batch {
                     let task = self.sample_task();
                     let mut adapted = self.weights.clone();
-                    self.samples += self.adapt(&mut adapted, &task.support)?;
+                    // Reptile never looks at the query points.
+                    self.drawn += task.support.len() as u64;
+                    self.evaluations += self.adapt(&mut adapted, &task.support)?;
                     mean.iter_mut().zip(&adapted).for_each(|(m, a)| *m += a);
                 }
                 let tasks = meta_batch as f32;
@@ -69,7 +57,8 @@ impl Outer<'_> {
                 let mut mean = vec![0.0f32; self.weights.len()];
                 for _ in 0..meta_batch {
                     let task = self.sample_task();
-                    self.samples += self.meta_gradient(&task, second_order)?;
+                    self.drawn += (task.support.len() + task.query.len()) as u64;
+                    self.evaluations += self.meta_gradient(&task, second_order)?;
                     mean.iter_mut()
                         .zip(&self.scratch.grad)
                         .for_each(|(m, g)| *m += g);
@@ -81,6 +70,52 @@ impl Outer<'_> {
             &Loop::Evolution { tasks, .. } => self.generation(tasks)?,
         }
         self.steps += 1;
+        Ok(())
+    }
+
+    /// One Adam step of pre-training on one task's support and query: on the base-class
+    /// classifier with the images' true classes (digits), or on the network itself.
+    fn pretrain(&mut self) -> Result<(), NetError> {
+        let task = self.sample_task();
+        let mut pooled = concat(&task.support, &task.query);
+        let Loop::Pretrain { base } = &mut self.run else {
+            unreachable!("called for pre-training only")
+        };
+        let (net, weights) = match base {
+            Some(base) => {
+                if let Labels::Classes { labels, classes } = &mut pooled.labels {
+                    // A task's label l is its class task.classes[l]; the base readout
+                    // has one output per base class.
+                    for label in labels.iter_mut() {
+                        let class = task.classes[*label as usize];
+                        *label = base.classes.iter().position(|&c| c == class).unwrap_or(0) as u32;
+                    }
+                    *classes = base.classes.len();
+                }
+                (&base.net, &mut base.weights)
+            }
+            None => (self.net, &mut self.weights),
+        };
+        self.scratch.grad.resize(net.genome_len(), 0.0);
+        net.loss_and_gradient(
+            weights,
+            &pooled.inputs,
+            pooled.targets(),
+            self.loss,
+            &mut self.scratch.ws,
+            &mut self.scratch.grad,
+        )?;
+        self.adam.step(weights, &self.scratch.grad);
+        if let Some(base) = base {
+            // The shaped network is the classifier's body under its own (new) readout.
+            let body = self
+                .net
+                .weight_genes(self.net.architecture().layers() - 1)
+                .start;
+            self.weights[..body].copy_from_slice(&base.weights[..body]);
+        }
+        self.drawn += pooled.len() as u64;
+        self.evaluations += pooled.len() as u64;
         Ok(())
     }
 
@@ -144,7 +179,8 @@ impl Outer<'_> {
             DriverError::Fitness(e) => e,
             DriverError::Strategy(e) => unreachable!("one fitness value per member: {e}"),
         })?;
-        self.samples += report.example_evaluations;
+        self.drawn += report.examples_drawn;
+        self.evaluations += report.example_evaluations;
         let center = driver.strategy().center().genes;
         self.weights.copy_from_slice(&center[..weights_len]);
         if *evolve_lr {
