@@ -73,6 +73,12 @@ enum Command {
         #[arg(long)]
         index: bool,
     },
+    /// Compare the final networks of a finished compare experiment: CKA, unit matching,
+    /// polysemanticity and weight maps, written to DIR/analysis/.
+    Analyze {
+        /// A results folder of a compare experiment.
+        dir: PathBuf,
+    },
 }
 
 enum Failure {
@@ -122,6 +128,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Plot { dir, index: true }) => write_index(&dir),
         Some(Command::Plot { dir, index: false }) => redraw(&dir),
+        Some(Command::Analyze { dir }) => analyze(&dir),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -288,5 +295,20 @@ fn redraw(dir: &Path) -> Result<(), Failure> {
 fn write_index(dir: &Path) -> Result<(), Failure> {
     let (page, folders) = experiment::page::write_index(dir)?;
     println!("{} lists {} results folders", page.display(), folders.len());
+    Ok(())
+}
+
+fn analyze(dir: &Path) -> Result<(), Failure> {
+    use baldwin::analysis::{self, AnalysisError};
+    let analysis = analysis::analyze(dir).map_err(|e| match e {
+        AnalysisError::BadInput(message) => Failure::BadInput(message),
+        other => Failure::Running(other.to_string()),
+    })?;
+    println!("{}", analysis.markdown);
+    println!(
+        "{} files in {}",
+        analysis.files.len(),
+        dir.join("analysis").display()
+    );
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! SVG charts of results: learning curves with confidence bands ([`line_chart`]) and
-//! dot-and-whisker intervals, one row per arm ([`interval_chart`]).
+//! dot-and-whisker intervals, one row per arm ([`interval_chart`]); heat maps of a matrix
+//! ([`heat_map`]).
 //!
 //! This module owns drawing only. It takes numbers already aggregated (an IQM and its
 //! interval per point or per arm) and knows nothing of networks, strategies or statistics.
@@ -17,6 +18,7 @@
 //!   an arrow at the edge), and a chart with nothing finite to draw is still written, with
 //!   a note in the middle saying so. Errors are for a bad [`ChartSpec`] and for I/O.
 
+mod heatmap;
 mod interval;
 mod line;
 
@@ -26,6 +28,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use thiserror::Error;
 
+pub use heatmap::{Group, HeatMap, Palette, heat_map};
 pub use interval::{IntervalRow, NOT_REACHED, UPPER_NOT_REACHED, interval_chart};
 pub use line::{Band, Series, line_chart};
 

@@ -276,6 +276,9 @@ pub fn execute(
             break;
         }
     }
+    // The network the last row evaluated, for `baldwin analyze`.
+    let (final_net, genes) = state.current(&net);
+    context.save_network(final_net, genes);
     Ok(Some(records))
 }
 
