@@ -120,8 +120,11 @@ pub(super) fn draw(
                 },
             )?;
             files.push(path);
+            // A tying map only where genes are shared: one block per tile is untied.
             let tying = run.network.tying().layer(l);
-            if tying.is_dense() {
+            let untied = tying.block_usage().iter().all(|&u| u == 1)
+                && tying.tiles.iter().all(|t| !t.mirrored);
+            if untied {
                 continue;
             }
             // Each weight cell coloured by the block its tile expresses; mirrored paler.

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::{AnalysisError, PROBE_LIMIT};
+use crate::experiment::compare::run::initial_genome;
 use crate::experiment::compare::{CompareExperiment, Record};
-use crate::experiment::files::{network_file, read_rows, run_name};
+use crate::experiment::files::{network_file, read_rows, run_name, safe_name};
 use crate::experiment::{AnyExperiment, load_any};
 use crate::net::{Network, Params, SavedNetwork, Workspace};
 use crate::task::{Dataset, Labels};
@@ -17,8 +18,6 @@ pub struct Run {
     pub name: String,
     /// The arm's name.
     pub arm: String,
-    /// The arm's position in the file.
-    pub arm_index: usize,
     /// The seed.
     pub seed: u64,
     /// The network (its tying may differ from the arm's preset: a GA can re-tie).
@@ -31,12 +30,16 @@ pub struct Run {
 pub struct Folder {
     /// The experiment of its `config.toml`.
     pub experiment: CompareExperiment,
-    /// Runs with a saved network, in arm then seed order.
+    /// The untrained baseline (one run per seed), then the runs with a saved network, in
+    /// arm then seed order.
     pub runs: Vec<Run>,
     /// Runs left out and why (`Adam-s3`, `diverged`).
     pub excluded: Vec<(String, String)>,
     /// The first [`PROBE_LIMIT`] examples of the task's test set.
     pub probe: Dataset,
+    /// Arms that start from the baseline's network (same architecture and tying), so
+    /// that the baseline of a seed is their run's starting point.
+    pub start_at_baseline: Vec<String>,
 }
 
 /// Load `dir`: refuses anything but a finished compare experiment, and a folder whose
@@ -98,7 +101,6 @@ pub fn folder(dir: &Path) -> Result<Folder, AnalysisError> {
                     runs.push(Run {
                         name,
                         arm: arm.clone(),
-                        arm_index: a,
                         seed,
                         network,
                         params,
@@ -117,8 +119,36 @@ pub fn folder(dir: &Path) -> Result<Folder, AnalysisError> {
             missing.join(", ")
         )));
     }
+    if runs.is_empty() {
+        return Err(bad(format!(
+            "{} has no finished run with a network to analyse",
+            dir.display()
+        )));
+    }
     let data = experiment.task.build();
     let probe = first_rows(&data.test, PROBE_LIMIT);
+    // The baseline: the first arm's network untrained, from the initial genome of each
+    // seed (the one every arm of that seed starts from when its genome has that shape).
+    let untrained = if arms.iter().any(|a| safe_name(a) == "untrained") {
+        "untrained-baseline"
+    } else {
+        "untrained"
+    };
+    let network = experiment.network_for(&experiment.arms[0], &data);
+    let baseline = (0..experiment.seeds).map(|seed| Run {
+        name: format!("{untrained}-s{seed}"),
+        arm: untrained.to_string(),
+        seed,
+        params: initial_genome(&network, seed),
+        network: network.clone(),
+    });
+    let runs: Vec<Run> = baseline.chain(runs).collect();
+    let start_at_baseline = experiment
+        .arms
+        .iter()
+        .filter(|arm| experiment.network_for(arm, &data) == network)
+        .map(|arm| arm.name.clone())
+        .collect();
     if let Some(run) = runs
         .iter()
         .find(|r| r.network.architecture().inputs() != probe.features)
@@ -135,6 +165,7 @@ pub fn folder(dir: &Path) -> Result<Folder, AnalysisError> {
         runs,
         excluded,
         probe,
+        start_at_baseline,
     })
 }
 

@@ -2,6 +2,12 @@
 //! features? `baldwin analyze DIR` reads the final networks a compare experiment saved
 //! (`DIR/genomes/`, see [`crate::net::SavedNetwork`]) and writes `DIR/analysis/`.
 //!
+//! Besides the runs, the analysis always includes a baseline, `untrained`: the first
+//! arm's network at the initial genome of each seed (`untrained-s0`, ...), which is where
+//! every arm of that seed starts when its genome has that shape. Random features already
+//! share much structure (they all reflect the input), so CKA between trained runs reads
+//! against CKA between untrained ones and between a run and its starting point.
+//!
 //! Every hidden layer of every run (arm × seed) is probed on the task's test set (its
 //! first [`PROBE_LIMIT`] examples, in file order). Runs are named `<arm>-s<seed>` with the
 //! arm made file-safe (`Adam-s0`; see [`crate::experiment::files::run_name`]) and hidden
@@ -22,7 +28,7 @@
 //!   gene block expressed elsewhere too ([`units`]); classification tasks only.
 //!   `polysemanticity-<layer>.svg` draws the distribution per arm.
 //! - `weights/<run>.w<k>.svg`: the final weights of weight layer `k` (1 = input layer) as
-//!   a heat map; `weights/<run>.tying-w<k>.svg`: its tying map, for tied layers.
+//!   a heat map; `weights/<run>.tying-w<k>.svg`: its tying map, for layers that share genes.
 //! - `summary.csv` and `summary.md`: mean CKA (linear and RBF) and fraction of closely
 //!   matched units within each arm (pairs of seeds) and between arms, with 95% bootstrap
 //!   intervals; polysemanticity per arm, shared-gene units against the others.
@@ -100,12 +106,6 @@ struct LayerResults {
 pub fn analyze(dir: &Path) -> Result<Analysis, AnalysisError> {
     let folder = load::folder(dir)?;
     let runs = &folder.runs;
-    if runs.is_empty() {
-        return Err(AnalysisError::BadInput(format!(
-            "{} has no run with a network to analyse",
-            dir.display()
-        )));
-    }
     let probe = &folder.probe;
     let n = probe.len();
     let activations: Vec<Vec<Vec<f64>>> = runs

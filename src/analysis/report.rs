@@ -166,6 +166,8 @@ fn summary(folder: &Folder, layers: &[LayerResults]) -> (String, String) {
             .collect();
         write!(md, " Left out: {}.", left_out.join(", ")).expect("to a String");
     }
+    md += " `untrained` is the baseline: the first arm's network at each seed's initial \
+           genome, before any training.";
     md += "\n\nCKA of two runs' hidden activations (1: the same representation up to \
            rotation and scale), averaged over pairs of runs: within an arm (pairs of \
            seeds) and between arms. *Close units*: fraction of units whose best one-to-one \
@@ -225,6 +227,7 @@ fn summary(folder: &Folder, layers: &[LayerResults]) -> (String, String) {
             }
         }
     }
+    md += &distance_from_start(folder, layers, &groups);
     if layers.iter().any(|l| !l.profiles.is_empty()) {
         md += "\n## Polysemanticity\n\nPer hidden unit: the number of classes whose mean \
                activation differs from the unit's overall mean by more than half the \
@@ -283,4 +286,52 @@ fn summary(folder: &Folder, layers: &[LayerResults]) -> (String, String) {
         }
     }
     (table, md)
+}
+
+/// How far each arm moved its hidden layers: CKA of every run with the untrained network
+/// of its own seed (the first group), mean over seeds with a bootstrap interval.
+fn distance_from_start(
+    folder: &Folder,
+    layers: &[LayerResults],
+    groups: &[(String, usize, usize)],
+) -> String {
+    let runs = &folder.runs;
+    let count = runs.len();
+    let Some((_, start, end)) = groups.first() else {
+        return String::new();
+    };
+    let mut md = "\n## How far training moved the hidden layers\n\nCKA of each run with \
+                  the untrained network of its own seed, its starting point (arms whose \
+                  network differs from the first arm's, e.g. by tying, start elsewhere and \
+                  are left out): 1 means the layer's representation did not change. Mean over seeds, 95% bootstrap interval.\n\n\
+                  | layer | arm | runs | linear CKA to own start | RBF CKA to own start |\n\
+                  |---|---|---:|---|---|\n"
+        .to_string();
+    for (l, layer) in layers.iter().enumerate() {
+        for (i, (arm, first, last)) in groups.iter().enumerate().skip(1) {
+            if !folder.start_at_baseline.contains(arm) {
+                continue;
+            }
+            let own = |m: &[f64]| -> Vec<f64> {
+                (*first..*last)
+                    .filter_map(|r| {
+                        let base = (*start..*end).find(|&b| runs[b].seed == runs[r].seed)?;
+                        Some(m[base * count + r])
+                    })
+                    .collect()
+            };
+            let seed = (l * 1_000_000 + 900_000 + i) as u64;
+            let (used, linear) = mean_ci(&own(&layer.cka), seed);
+            let (_, rbf) = mean_ci(&own(&layer.cka_rbf), seed + 1);
+            writeln!(
+                md,
+                "| {} | {arm} | {used} | {} | {} |",
+                layer.name,
+                shown(&linear),
+                shown(&rbf)
+            )
+            .expect("to a String");
+        }
+    }
+    md
 }

@@ -100,6 +100,11 @@ enum State<'n> {
     Evolution(Box<Driver<AnyStrategy, BatchFitness<'n>>>),
 }
 
+/// The genome every run of seed `seed` starts from (stream `[seed, Init]`).
+pub fn initial_genome(net: &Network, seed: u64) -> Params {
+    net.init(&mut rng::stream(&[seed, Purpose::Init.key()]))
+}
+
 /// Build the learner of `arm` for `seed`.
 fn start<'n>(
     experiment: &CompareExperiment,
@@ -109,7 +114,7 @@ fn start<'n>(
     seed: u64,
 ) -> State<'n> {
     let key = rng::name_key(&arm.name);
-    let init = net.init(&mut rng::stream(&[seed, Purpose::Init.key()]));
+    let init = initial_genome(net, seed);
     let learner_seed = rng::derive_seed(&[seed, key]);
     let (_, loss) = experiment.task.head_and_loss();
     match &arm.learner {
