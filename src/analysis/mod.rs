@@ -13,22 +13,24 @@
 //! arm made file-safe (`Adam-s0`; see [`crate::experiment::files::run_name`]) and hidden
 //! layers `h1`, `h2`, ...; the same names appear in the CSVs and in file names.
 //!
-//! - `cka.csv` (`layer,run_a,run_b,cka,cka_rbf`): linear and RBF CKA ([`cka`]) of every
-//!   ordered pair of runs: symmetric, ones on the diagonal. `cka-<layer>.svg` and
-//!   `cka-rbf-<layer>.svg` draw them as heat maps, runs grouped by arm.
+//! - `cka.csv` (`layer,run_a,run_b,cka,cka_rbf`): linear and RBF CKA ([`linear_cka`],
+//!   [`rbf_cka`]) of every ordered pair of runs: symmetric, ones on the diagonal.
+//!   `cka-<layer>.svg` and `cka-rbf-<layer>.svg` draw them as heat maps, runs grouped by
+//!   arm.
 //! - `activations/<run>.<layer>.csv`: the probe activations (rows = probe examples,
 //!   columns `u0, u1, ...`), so anyone can recompute the numbers
 //!   (`scripts/cka_check.py` does, with numpy).
 //! - `matching.csv` (`layer,run_a,run_b,units,mean_correlation,fraction_close`): every
 //!   unordered pair of runs, units matched one-to-one by the Hungarian algorithm on
-//!   |correlation| ([`matching`]); `fraction_close` is the fraction of matched units with
+//!   |correlation| ([`match_units`]); `fraction_close` is the fraction of matched units with
 //!   |r| > 0.9.
 //! - `units.csv` (`run,arm,seed,layer,unit,classes_above_half,entropy_bits,shares_genes`):
 //!   per hidden unit, its polysemanticity and whether its incoming weights come from a
-//!   gene block expressed elsewhere too ([`units`]); classification tasks only.
-//!   `polysemanticity-<layer>.svg` draws the distribution per arm.
+//!   gene block expressed elsewhere too ([`profiles`], [`shares_genes`]); classification
+//!   tasks only. `polysemanticity-<layer>.svg` draws the distribution per arm.
 //! - `weights/<run>.w<k>.svg`: the final weights of weight layer `k` (1 = input layer) as
-//!   a heat map; `weights/<run>.tying-w<k>.svg`: its tying map, for layers that share genes.
+//!   a heat map; `weights/<run>.tying-w<k>.svg`: its tying map, for layers that share
+//!   genes.
 //! - `summary.csv` and `summary.md`: mean CKA (linear and RBF) and fraction of closely
 //!   matched units within each arm (pairs of seeds) and between arms, with 95% bootstrap
 //!   intervals; polysemanticity per arm, shared-gene units against the others.
