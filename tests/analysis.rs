@@ -107,7 +107,7 @@ fn rbf_cka_is_one_on_itself_invariant_to_rotation_and_scale_and_sees_shared_stru
     let near = rbf(&x, n, w, &noisy, w);
     let far = rbf(&x, n, w, &gaussian(n, w, 7), w);
     assert!(near > 0.9 && near <= 1.0 + 1e-12, "{near}");
-    assert!(far >= 0.0 && far < 0.3, "{far}");
+    assert!((0.0..0.3).contains(&far), "{far}");
 }
 
 #[test]
