@@ -139,6 +139,26 @@ fn hungarian_matching_recovers_a_known_permutation_with_sign_flips() {
     assert!(unrelated.mean() < 0.4, "{}", unrelated.mean());
 }
 
+#[test]
+fn run_names_are_file_safe_keep_case_and_never_collide() {
+    use baldwin::experiment::files::run_name;
+    let arms: Vec<String> = ["Adam", "SGD+momentum", "GA tied", "GA-tied", "../x", "?"]
+        .map(String::from)
+        .to_vec();
+    let names: Vec<String> = (0..arms.len()).map(|a| run_name(&arms, a, 3)).collect();
+    assert_eq!(
+        names,
+        [
+            "Adam-s3",
+            "SGD-momentum-s3",
+            "arm2-s3",
+            "arm3-s3",
+            "x-s3",
+            "arm5-s3"
+        ]
+    );
+}
+
 const TINY_DIGITS: &str = r#"
 name = "tiny-digits"
 seeds = 2
