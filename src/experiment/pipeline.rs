@@ -56,9 +56,9 @@ impl<'a> RunContext<'a> {
     }
 
     /// Hand the run's final network to the runner, which writes it (see
-    /// [`files::network_file`](super::files::network_file)) next to the run's file. A
-    /// later call replaces an earlier one; a network with non-finite genes (a diverged
-    /// run) is not kept.
+    /// [`files::network_file`](super::files::network_file)) next to the run's file when
+    /// the kind [saves networks](Experiment::saves_networks). A later call replaces an
+    /// earlier one; a network with non-finite genes (a diverged run) is not kept.
     pub fn save_network(&self, network: &Network, genes: &[f32]) {
         let saved = SavedNetwork::new(network, genes);
         *self.network.lock().unwrap_or_else(|e| e.into_inner()) = saved;

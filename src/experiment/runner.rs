@@ -5,8 +5,9 @@
 //! Layout of a results folder: `config.toml` (the resolved experiment),
 //! `runs/NN-arm-seedS.csv` (one per finished run), `genomes/<arm>-s<seed>.json` (the
 //! final network of each run of a kind that [saves networks](Experiment::saves_networks),
-//! written before its run file; see [`network_file`](super::files::network_file)), then the aggregates the experiment's
-//! report writes (`runs.csv`, `summary.csv`, `summary.md`, SVGs).
+//! written before its run file; see [`network_file`](super::files::network_file)), then
+//! the aggregates the experiment's report writes (`runs.csv`, `summary.csv`,
+//! `summary.md`, SVGs).
 //!
 //! Experiments grow: every run file carries a stamp — the fingerprint of what the run
 //! computes ([`Experiment::run_identity`]: its arm's configuration and everything of the
@@ -300,8 +301,10 @@ pub fn run<E: Experiment>(
                 .run(&shared, a, seed, &context)?
                 .ok_or(RunError::Interrupted)?;
             // The network first: a run file on disk vouches for its network file.
-            let network = network_file(out, &arms, a, seed);
-            write_network(&network, context.take_network()).map_err(io_error(&network))?;
+            if experiment.saves_networks() {
+                let network = network_file(out, &arms, a, seed);
+                write_network(&network, context.take_network()).map_err(io_error(&network))?;
+            }
             let path = run_file(out, a, &arms[a], seed);
             rows_csv(&rows)
                 .and_then(|csv| {
