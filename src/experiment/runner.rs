@@ -5,7 +5,7 @@
 //! Layout of a results folder: `config.toml` (the resolved experiment),
 //! `runs/NN-arm-seedS.csv` (one per finished run), `genomes/<arm>-s<seed>.json` (the
 //! final network of each run of a kind that [saves networks](Experiment::saves_networks),
-//! written before its run file; see [`network_file`](super::files::network_file)), then
+//! written before its run file; see [`network_file`]), then
 //! the aggregates the experiment's report writes (`runs.csv`, `summary.csv`,
 //! `summary.md`, SVGs).
 //!

@@ -32,7 +32,7 @@ pub const FORMAT: &str = "baldwin-network-v1";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavedNetwork {
-    /// Always [`FORMAT`].
+    /// `"baldwin-network-v1"`, the current version.
     pub format: String,
     /// `[inputs, hidden..., outputs]`.
     pub sizes: Vec<usize>,
