@@ -52,6 +52,7 @@
 //! | [`meta`] | slow versus fast: few-shot families, inner loop, outer loops (Reptile, FOMAML, Baldwinian evolution), Hinton & Nowlan |
 //! | [`task`] | data sets (digits, XOR, parity, spirals, sine, motif, palindromes) and their configs |
 //! | [`experiment`] | TOML files → experiments; the one runner; reports |
+//! | [`analysis`] | `baldwin analyze`: do the learners' final networks learn the same features (CKA, unit matching, polysemanticity)? |
 //! | [`stats`] | IQM, bootstrap intervals, samples-to-target |
 //! | [`plot`] | SVG charts |
 //! | [`options`] | how every option is declared once (defaults, tags, range errors) |
@@ -60,11 +61,12 @@
 //!
 //! Dependencies point one way: the leaves `rng`, `options`, `optim`, `stats` and
 //! `atomic` use nothing else of the crate; `net` uses `rng`; `experiment` wires
-//! everything; the `baldwin` binary is only the command line
+//! everything; `analysis` reads what `experiment` wrote; the `baldwin` binary is only the command line
 //! (`docs/ARCHITECTURE.md` has the full graph).
 
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod atomic;
 pub(crate) mod cpu;
 pub mod evolve;

@@ -80,6 +80,12 @@ enum Command {
         #[command(flatten)]
         steer: SteerArgs,
     },
+    /// Compare the final networks of a finished compare experiment: CKA, unit matching,
+    /// polysemanticity and weight maps, written to DIR/analysis/.
+    Analyze {
+        /// A results folder of a compare experiment.
+        dir: PathBuf,
+    },
 }
 
 /// The options of one steered figure (`baldwin plot DIR… --metric …`).
@@ -175,6 +181,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some(Command::Plot { dirs, index, steer }) => plot(&dirs, index, steer),
+        Some(Command::Analyze { dir }) => analyze(&dir),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -373,5 +380,20 @@ fn redraw(dir: &Path) -> Result<(), Failure> {
 fn write_index(dir: &Path) -> Result<(), Failure> {
     let (page, folders) = experiment::page::write_index(dir)?;
     println!("{} lists {} results folders", page.display(), folders.len());
+    Ok(())
+}
+
+fn analyze(dir: &Path) -> Result<(), Failure> {
+    use baldwin::analysis::{self, AnalysisError};
+    let analysis = analysis::analyze(dir).map_err(|e| match e {
+        AnalysisError::BadInput(message) => Failure::BadInput(message),
+        other => Failure::Running(other.to_string()),
+    })?;
+    println!("{}", analysis.markdown);
+    println!(
+        "{} files in {}",
+        analysis.files.len(),
+        dir.join("analysis").display()
+    );
     Ok(())
 }

@@ -1,9 +1,11 @@
 //! Files of a results folder: atomic writes, and rows as CSV.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+use crate::net::SavedNetwork;
 
 pub use crate::atomic::write as write_atomic;
 
@@ -111,15 +113,95 @@ pub fn markdown_heading(name: &str, description: &str) -> String {
 
 /// A file-name-safe form of an arm name: letters and digits kept, the rest `-`.
 pub fn slug(name: &str) -> String {
+    safe_name(name).to_ascii_lowercase()
+}
+
+/// `name` safe as a file name and in CSV, case kept: every character but ASCII letters,
+/// digits and `-` becomes `-`, and leading or trailing `-` go (`"SGD+momentum"` →
+/// `"SGD-momentum"`).
+pub fn safe_name(name: &str) -> String {
     let s: String = name
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     s.trim_matches('-').to_string()
+}
+
+/// The name of run (`arms[arm]`, `seed`) in file names: `<arm>-s<seed>` with the arm made
+/// [`safe_name`] (`Adam-s0`, `SGD-momentum-s2`). An arm whose safe name is empty or that of
+/// another arm is named by its position instead (`arm3-s0`), so names never collide.
+pub fn run_name(arms: &[String], arm: usize, seed: u64) -> String {
+    let safe = safe_name(&arms[arm]);
+    let collides = arms
+        .iter()
+        .enumerate()
+        .any(|(i, other)| i != arm && safe_name(other) == safe);
+    if safe.is_empty() || collides {
+        format!("arm{arm}-s{seed}")
+    } else {
+        format!("{safe}-s{seed}")
+    }
+}
+
+/// The saved final network of run (`arms[arm]`, `seed`) of the results folder `out`:
+/// `genomes/<`[`run_name`]`>.json`, in the format of [`SavedNetwork`].
+pub fn network_file(out: &Path, arms: &[String], arm: usize, seed: u64) -> PathBuf {
+    out.join("genomes")
+        .join(format!("{}.json", run_name(arms, arm, seed)))
+}
+
+/// Write a run's final network to `path` atomically; a run that left none (it diverged)
+/// removes a file an earlier configuration of the run left there, so that no network
+/// outlives its run.
+pub fn write_network(path: &Path, network: Option<SavedNetwork>) -> std::io::Result<()> {
+    match network {
+        Some(saved) => write_atomic(path, saved.to_json().as_bytes()),
+        None if path.exists() => std::fs::remove_file(path),
+        None => Ok(()),
+    }
+}
+
+/// The keys whose values differ between two resolved files, as `key: old → new`, leaving
+/// out those that never change what a run computes (`seeds`, `description`).
+pub fn differences(old: &str, new: &str) -> Vec<String> {
+    fn walk(
+        path: &str,
+        old: Option<&toml::Value>,
+        new: Option<&toml::Value>,
+        out: &mut Vec<String>,
+    ) {
+        use toml::Value;
+        match (old, new) {
+            (Some(Value::Table(a)), Some(Value::Table(b))) => {
+                let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                for key in keys {
+                    let sub = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    walk(&sub, a.get(key), b.get(key), out);
+                }
+            }
+            (Some(Value::Array(a)), Some(Value::Array(b)))
+                if a.iter().chain(b).all(|v| v.is_table()) =>
+            {
+                for i in 0..a.len().max(b.len()) {
+                    walk(&format!("{path}[{i}]"), a.get(i), b.get(i), out);
+                }
+            }
+            (a, b) if a != b => {
+                let shown = |v: Option<&Value>| v.map_or("(absent)".to_string(), |v| v.to_string());
+                out.push(format!("{path}: {} → {}", shown(a), shown(b)));
+            }
+            _ => {}
+        }
+    }
+    let parse = |text: &str| text.parse::<toml::Table>().ok().map(toml::Value::Table);
+    let mut out = Vec::new();
+    walk("", parse(old).as_ref(), parse(new).as_ref(), &mut out);
+    out.retain(|d| !d.starts_with("seeds:") && !d.starts_with("description:"));
+    out
 }

@@ -7,6 +7,7 @@
 //! from the rows in memory. A new kind is one type implementing this trait.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
@@ -14,6 +15,7 @@ use serde::de::DeserializeOwned;
 
 use super::progress::{Observer, RunId};
 use super::runner::RunError;
+use crate::net::{Network, SavedNetwork};
 
 /// One row of `runs.csv`: a logged point of one run.
 pub trait Row: Serialize + DeserializeOwned + Clone + Send + Sync {
@@ -33,11 +35,13 @@ pub trait Row: Serialize + DeserializeOwned + Clone + Send + Sync {
     }
 }
 
-/// What one run may consult while it works: the stop flag and the progress observer.
+/// What one run may consult while it works: the stop flag and the progress observer;
+/// and where it leaves its final network for the runner to save.
 pub struct RunContext<'a> {
     stop: &'a AtomicBool,
     observer: &'a dyn Observer,
     run: RunId,
+    network: Mutex<Option<SavedNetwork>>,
 }
 
 impl<'a> RunContext<'a> {
@@ -47,7 +51,25 @@ impl<'a> RunContext<'a> {
             stop,
             observer,
             run,
+            network: Mutex::new(None),
         }
+    }
+
+    /// Hand the run's final network to the runner, which writes it (see
+    /// [`files::network_file`](super::files::network_file)) next to the run's file when
+    /// the kind [saves networks](Experiment::saves_networks). A later call replaces an
+    /// earlier one; a network with non-finite genes (a diverged run) is not kept.
+    pub fn save_network(&self, network: &Network, genes: &[f32]) {
+        let saved = SavedNetwork::new(network, genes);
+        *self.network.lock().unwrap_or_else(|e| e.into_inner()) = saved;
+    }
+
+    /// The network handed over by [`RunContext::save_network`], if any.
+    pub fn take_network(&self) -> Option<SavedNetwork> {
+        self.network
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     /// Whether the run should stop now (Ctrl-C); it then returns `Ok(None)`.
@@ -105,6 +127,13 @@ pub trait Experiment: Sync {
         seed: u64,
         context: &RunContext,
     ) -> Result<Option<Vec<Self::Row>>, RunError>;
+    /// Whether its runs hand their final network to the runner
+    /// ([`RunContext::save_network`]). A finished run of such a kind whose network file is
+    /// missing (a folder from before networks were saved) is reused as it is, and
+    /// recomputed with [`RunOptions::force`](super::runner::RunOptions::force).
+    fn saves_networks(&self) -> bool {
+        false
+    }
     /// Tables and plots of every run's rows, written into `out`.
     fn report(&self, rows: &[Self::Row], out: &Path) -> Result<Report, RunError>;
 }

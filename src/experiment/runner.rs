@@ -3,8 +3,11 @@
 //! report built from the rows in memory.
 //!
 //! Layout of a results folder: `config.toml` (the resolved experiment),
-//! `runs/NN-arm-seedS.csv` (one per finished run), then the aggregates the experiment's
-//! report writes (`runs.csv`, `summary.csv`, `summary.md`, SVGs).
+//! `runs/NN-arm-seedS.csv` (one per finished run), `genomes/<arm>-s<seed>.json` (the
+//! final network of each run of a kind that [saves networks](Experiment::saves_networks),
+//! written before its run file; see [`network_file`]), then
+//! the aggregates the experiment's report writes (`runs.csv`, `summary.csv`,
+//! `summary.md`, SVGs).
 //!
 //! Experiments grow: every run file carries a stamp — the fingerprint of what the run
 //! computes ([`Experiment::run_identity`]: its arm's configuration and everything of the
@@ -23,7 +26,11 @@ use std::time::Instant;
 use rayon::prelude::*;
 use thiserror::Error;
 
-use super::files::{RunStamp, fingerprint, read_rows, rows_csv, rows_from, slug, write_atomic};
+pub use super::files::differences;
+use super::files::{
+    RunStamp, fingerprint, network_file, read_rows, rows_csv, rows_from, slug, write_atomic,
+    write_network,
+};
 use super::pipeline::{Experiment, Report, Row, RunContext};
 use super::progress::{Observer, Plan, RunId, RunSummary};
 use crate::net::NetError;
@@ -144,51 +151,6 @@ fn kept<R: Row>(path: &Path, identity: u64, arm_index: usize, arm: &str, seed: u
     }
 }
 
-/// The keys whose values differ between two resolved files, as `key: old → new`, leaving
-/// out those that never change what a run computes (`seeds`, `description`).
-pub fn differences(old: &str, new: &str) -> Vec<String> {
-    fn walk(
-        path: &str,
-        old: Option<&toml::Value>,
-        new: Option<&toml::Value>,
-        out: &mut Vec<String>,
-    ) {
-        use toml::Value;
-        match (old, new) {
-            (Some(Value::Table(a)), Some(Value::Table(b))) => {
-                let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-                keys.sort();
-                keys.dedup();
-                for key in keys {
-                    let sub = if path.is_empty() {
-                        key.clone()
-                    } else {
-                        format!("{path}.{key}")
-                    };
-                    walk(&sub, a.get(key), b.get(key), out);
-                }
-            }
-            (Some(Value::Array(a)), Some(Value::Array(b)))
-                if a.iter().chain(b).all(|v| v.is_table()) =>
-            {
-                for i in 0..a.len().max(b.len()) {
-                    walk(&format!("{path}[{i}]"), a.get(i), b.get(i), out);
-                }
-            }
-            (a, b) if a != b => {
-                let shown = |v: Option<&Value>| v.map_or("(absent)".to_string(), |v| v.to_string());
-                out.push(format!("{path}: {} → {}", shown(a), shown(b)));
-            }
-            _ => {}
-        }
-    }
-    let parse = |text: &str| text.parse::<toml::Table>().ok().map(toml::Value::Table);
-    let mut out = Vec::new();
-    walk("", parse(old).as_ref(), parse(new).as_ref(), &mut out);
-    out.retain(|d| !d.starts_with("seeds:") && !d.starts_with("description:"));
-    out
-}
-
 /// A results folder held by this process: `.baldwin.lock` holds its pid and is removed
 /// when the guard is dropped. A lock whose process no longer runs is taken over.
 pub struct FolderLock {
@@ -279,7 +241,13 @@ pub fn run<E: Experiment>(
         let path = run_file(out, a, &arms[a], seed);
         match kept(&path, identities[a], a, &arms[a], seed) {
             Kept::Rows(rows) => {
-                done.insert((a, seed), rows);
+                // A run from before networks were saved: recomputed only when forced.
+                let lacks_network = experiment.saves_networks()
+                    && !rows.last().is_some_and(|r: &E::Row| r.diverged())
+                    && !network_file(out, &arms, a, seed).exists();
+                if !(lacks_network && options.force) {
+                    done.insert((a, seed), rows);
+                }
             }
             Kept::Changed => changed += 1,
             Kept::Redo => {}
@@ -336,6 +304,11 @@ pub fn run<E: Experiment>(
             let rows = experiment
                 .run(&shared, a, seed, &context)?
                 .ok_or(RunError::Interrupted)?;
+            // The network first: a run file on disk vouches for its network file.
+            if experiment.saves_networks() {
+                let network = network_file(out, &arms, a, seed);
+                write_network(&network, context.take_network()).map_err(io_error(&network))?;
+            }
             let path = run_file(out, a, &arms[a], seed);
             rows_csv(&rows)
                 .and_then(|csv| {

@@ -18,6 +18,7 @@ pub mod loss;
 mod network;
 mod passes;
 mod population;
+mod saved;
 mod tying;
 
 pub use architecture::{Activation, Architecture, Head};
@@ -26,4 +27,5 @@ pub use loss::{Loss, Targets};
 pub use network::{Init, Initializer, Network, Params};
 pub use passes::Workspace;
 pub use population::PopulationEvaluator;
+pub use saved::{SavedNetwork, SavedNetworkError};
 pub use tying::{LayerTying, TileRef, Tying, TyingPreset};

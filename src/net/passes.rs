@@ -260,6 +260,12 @@ impl Workspace {
         Self::default()
     }
 
+    /// The output of weight layer `layer` in the last pass, `[batch, fan_out]` (after its
+    /// activation: a hidden layer's activations); `None` before a pass reached it.
+    pub fn layer_output(&self, layer: usize) -> Option<&[f32]> {
+        self.activations.get(layer).map(Vec::as_slice)
+    }
+
     fn prepare(&mut self, arch: &Architecture, batch: usize) {
         let layers = arch.layers();
         self.weights.resize_with(layers, Vec::new);

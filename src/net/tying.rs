@@ -92,17 +92,27 @@ impl LayerTying {
         if self.tile_rows == 0 || self.tile_cols == 0 {
             return Err(NetError::ZeroTile(self.tile_rows, self.tile_cols));
         }
-        if self.tile_rows * self.grid_rows != rows || self.tile_cols * self.grid_cols != cols {
+        // Checked: a map read from a file may hold any numbers.
+        let covers = self.tile_rows.checked_mul(self.grid_rows) == Some(rows)
+            && self.tile_cols.checked_mul(self.grid_cols) == Some(cols);
+        if !covers {
             return Err(invalid(format!(
                 "a {}x{} grid of {}x{} tiles does not cover the {rows}x{cols} weight matrix",
                 self.grid_rows, self.grid_cols, self.tile_rows, self.tile_cols
             )));
         }
-        if self.tiles.len() != self.grid_rows * self.grid_cols {
+        if self.grid_rows.checked_mul(self.grid_cols) != Some(self.tiles.len()) {
             return Err(invalid(format!(
                 "{} tile pointers for a grid of {} tiles",
                 self.tiles.len(),
-                self.grid_rows * self.grid_cols
+                self.grid_rows.saturating_mul(self.grid_cols)
+            )));
+        }
+        if self.blocks > self.tiles.len() {
+            return Err(invalid(format!(
+                "{} blocks for {} tiles: some block is not used",
+                self.blocks,
+                self.tiles.len()
             )));
         }
         if let Some(t) = self.tiles.iter().find(|t| t.block as usize >= self.blocks) {

@@ -1,5 +1,6 @@
 //! SVG charts of results: learning curves with confidence bands ([`line_chart`]) and
-//! dot-and-whisker intervals, one row per arm ([`interval_chart`]).
+//! dot-and-whisker intervals, one row per arm ([`interval_chart`]); heat maps of a matrix
+//! ([`heat_map`]).
 //!
 //! This module owns drawing only. It takes numbers already aggregated (an IQM and its
 //! interval per point or per arm) and knows nothing of networks, strategies or statistics.
@@ -22,6 +23,7 @@
 //!   an arrow at the edge), and a chart with nothing finite to draw is still written, with
 //!   a note in the middle saying so. Errors are for a bad [`ChartSpec`] and for I/O.
 
+mod heatmap;
 mod interval;
 mod legend;
 mod line;
@@ -34,6 +36,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use thiserror::Error;
 
+pub use heatmap::{Group, HeatMap, Palette, heat_map};
 pub use interval::{IntervalRow, NOT_REACHED, UPPER_NOT_REACHED, interval_chart};
 pub use line::{Band, Panel, Series, line_chart, panel_chart};
 pub use png::{PngError, Raster, svg_to_png};

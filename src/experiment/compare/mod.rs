@@ -270,6 +270,10 @@ impl Experiment for CompareExperiment {
         })
     }
 
+    fn saves_networks(&self) -> bool {
+        true
+    }
+
     fn report(&self, rows: &[Record], out: &Path) -> Result<Report, RunError> {
         report::write(self, rows, out)
     }

@@ -101,6 +101,11 @@ enum State<'n> {
     Evolution(Box<Driver<AnyStrategy, BatchFitness<'n>>>),
 }
 
+/// The genome every run of seed `seed` starts from (stream `[seed, Init]`).
+pub fn initial_genome(net: &Network, seed: u64) -> Params {
+    net.init(&mut rng::stream(&[seed, Purpose::Init.key()]))
+}
+
 /// Build the learner of `arm` for `seed`.
 fn start<'n>(
     experiment: &CompareExperiment,
@@ -110,7 +115,7 @@ fn start<'n>(
     seed: u64,
 ) -> State<'n> {
     let key = rng::name_key(&arm.name);
-    let init = net.init(&mut rng::stream(&[seed, Purpose::Init.key()]));
+    let init = initial_genome(net, seed);
     let learner_seed = rng::derive_seed(&[seed, key]);
     let (_, loss) = experiment.task.head_and_loss();
     match &arm.learner {
@@ -283,6 +288,9 @@ pub fn execute(
             break;
         }
     }
+    // The network the last row evaluated, for `baldwin analyze`.
+    let (final_net, genes) = state.current(&net);
+    context.save_network(final_net, genes);
     Ok(Some(records))
 }
 
