@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use super::load::Folder;
 use super::report::arm_groups;
 use super::{AnalysisError, LayerResults};
-use crate::plot::{
-    Band, ChartSpec, Group, HeatMap, Palette, Series, heat_map, line_chart,
-};
+use crate::plot::{Band, ChartSpec, Group, HeatMap, Palette, Series, heat_map, line_chart};
 
 /// Draw every figure into `out`; returns the files written.
 pub(super) fn draw(
