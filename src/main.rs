@@ -110,6 +110,12 @@ struct SteerArgs {
     /// The figure's path (default: plot_<metric>_<x>.svg in the first folder).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Few-shot folders: the evaluation's shots (default: the first logged).
+    #[arg(long, value_name = "K")]
+    shots: Option<usize>,
+    /// Few-shot folders: inner steps of adaptation (default: the most logged).
+    #[arg(long, value_name = "S")]
+    steps: Option<usize>,
 }
 
 impl SteerArgs {
@@ -121,6 +127,8 @@ impl SteerArgs {
             || self.arms.is_some()
             || self.png
             || self.out.is_some()
+            || self.shots.is_some()
+            || self.steps.is_some()
     }
 
     fn options(self) -> steer::SteerOptions {
@@ -131,6 +139,8 @@ impl SteerArgs {
             arms: self.arms,
             png: self.png,
             out: self.out,
+            shots: self.shots,
+            steps: self.steps,
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::net::{Activation, Architecture, NetError, Network, Tying, TyingPreset
 use crate::task::{Split, TaskSpec};
 
 pub use fitness::BatchFitness;
-pub(crate) use plots::{budget_guide, target_guide};
+pub(crate) use plots::budget_guide;
 pub use run::Record;
 
 /// Tile of tied presets when the file names none.

@@ -46,7 +46,7 @@ pub(crate) fn budget_guide(samples: u64) -> Guide {
 }
 
 /// The dashed horizontal line at a target value of the test metric.
-pub(crate) fn target_guide(metric: Metric, target: f64) -> Guide {
+fn target_guide(metric: Metric, target: f64) -> Guide {
     Guide::Horizontal {
         y: target,
         label: format!("target {} {target}", metric.label()),

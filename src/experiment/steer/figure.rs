@@ -4,12 +4,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::sources::{Sample, TestMetric};
 use super::{Folder, Metric, SteerError, SteerOptions, XAxis};
-use crate::experiment::compare::run::Record;
-use crate::experiment::compare::{budget_guide, target_guide};
+use crate::experiment::compare::budget_guide;
 use crate::plot::{self, Band, ChartSpec, Guide, Series};
 use crate::stats::{self, DEFAULT_CONFIDENCE, DEFAULT_REPS, Direction};
-use crate::task;
 
 /// What [`super::draw`] wrote and found.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +26,7 @@ pub struct Steered {
 /// One curve to draw: its legend name and its runs.
 struct Arm<'a> {
     name: String,
-    runs: Vec<&'a Record>,
+    runs: Vec<&'a Sample>,
 }
 
 /// The arms of every folder in order, named bare unless a name recurs across folders
@@ -35,7 +34,7 @@ struct Arm<'a> {
 fn arms<'a>(folders: &'a [Folder], wanted: Option<&[String]>) -> Result<Vec<Arm<'a>>, SteerError> {
     let all: Vec<(&Folder, &str)> = folders
         .iter()
-        .flat_map(|f| f.experiment.arms.iter().map(move |a| (f, a.name.as_str())))
+        .flat_map(|f| f.source.arms.iter().map(move |a| (f, a.as_str())))
         .collect();
     let clashes = |name: &str| all.iter().filter(|(_, n)| *n == name).count() > 1;
     let named: Vec<(String, &Folder, &str)> = all
@@ -68,39 +67,25 @@ fn arms<'a>(folders: &'a [Folder], wanted: Option<&[String]>) -> Result<Vec<Arm<
         .filter(|(shown, _, arm)| wanted.is_none_or(|w| w.iter().any(|n| n == shown || n == arm)))
         .map(|(name, folder, arm)| Arm {
             name,
-            runs: folder.records.iter().filter(|r| r.arm == arm).collect(),
+            runs: folder
+                .source
+                .samples
+                .iter()
+                .filter(|r| r.arm == arm)
+                .collect(),
         })
         .collect())
 }
 
-fn y_of(metric: Metric) -> fn(&Record) -> f64 {
-    match metric {
-        Metric::Test => |r| r.test_metric,
-        Metric::Train => |r| r.train_loss,
-        Metric::Loss => |r| r.test_loss,
-    }
-}
-
-fn x_of(axis: XAxis) -> fn(&Record) -> f64 {
-    match axis {
-        XAxis::Drawn => |r| r.examples_drawn as f64,
-        XAxis::Evaluations => |r| r.samples as f64,
-        XAxis::Wall => |r| r.wall_s,
-    }
-}
-
 /// The test metric all folders share (`--metric test` cannot mix accuracy and MSE).
-fn shared_test_metric(folders: &[Folder]) -> Result<task::Metric, SteerError> {
-    let first = folders[0].experiment.task.metric();
-    match folders.iter().find(|f| f.experiment.task.metric() != first) {
+fn shared_test_metric(folders: &[Folder]) -> Result<&TestMetric, SteerError> {
+    let first = &folders[0].source.test;
+    match folders.iter().find(|f| f.source.test != *first) {
         None => Ok(first),
         Some(other) => Err(SteerError::BadInput(format!(
             "{} measures {} but {} measures {}; one figure needs one y axis: use \
              --metric train or --metric loss",
-            folders[0].label,
-            first.label(),
-            other.label,
-            other.experiment.task.metric().label()
+            folders[0].label, first.label, other.label, other.source.test.label
         ))),
     }
 }
@@ -129,26 +114,35 @@ pub(super) fn draw(
 ) -> Result<Steered, SteerError> {
     let test_metric = shared_test_metric(folders)?;
     let (y_label, direction) = match options.metric {
-        Metric::Test if test_metric.higher_is_better() => (
-            "test accuracy (fraction correct)",
-            Direction::HigherIsBetter,
-        ),
-        Metric::Test => ("test loss (mean squared error)", Direction::LowerIsBetter),
+        Metric::Test => (test_metric.label.as_str(), test_metric.direction),
         Metric::Train => (
             "training loss (whole training set)",
             Direction::LowerIsBetter,
         ),
         Metric::Loss => ("test loss", Direction::LowerIsBetter),
     };
-    let x_label = match options.x {
-        XAxis::Evaluations => "training examples evaluated (log scale)",
-        XAxis::Drawn => {
+    let kind = folders[0].source.kind;
+    // A target is given in the metric's own units; the axis may show its log10.
+    let log10 = options.metric == Metric::Test && test_metric.log10;
+    let on_axis = |v: f64| if log10 { v.log10() } else { v };
+    let x_label = match (options.x, kind) {
+        (XAxis::Evaluations, "black_box") => "function evaluations (log scale)",
+        (XAxis::Evaluations, "few_shot") => {
+            "outer-loop examples evaluated (log scale; every member and inner step counts)"
+        }
+        (XAxis::Drawn, "few_shot") => {
+            "outer-loop examples drawn from the task distribution (log scale)"
+        }
+        (XAxis::Evaluations, _) => "training examples evaluated (log scale)",
+        (XAxis::Drawn, _) => {
             "training examples drawn (log scale; a batch shared by a population counts once)"
         }
-        XAxis::Wall => "seconds of training, each run timed from its own start (log scale)",
+        (XAxis::Wall, _) => "seconds of training, each run timed from its own start (log scale)",
     };
     let arms = arms(folders, options.arms.as_deref())?;
-    let (x, y) = (x_of(options.x), y_of(options.metric));
+    // Every folder was checked to record this axis and metric (`sources::check`).
+    let x = |r: &Sample| r.x(options.x).unwrap_or(f64::NAN);
+    let y = |r: &Sample| r.y(options.metric).unwrap_or(f64::NAN);
     let seeds = arms
         .iter()
         .map(|a| {
@@ -167,16 +161,18 @@ pub(super) fn draw(
     if let Some(target) = options.target {
         let _ = writeln!(
             table,
-            "| arm | {} to {y_label} {target} ({aggregate} [95% CI]) | reached |\n|---|---|---|",
-            options.x.name()
+            "| arm | {} to {} {} ({aggregate} [95% CI]) | reached |\n|---|---|---|",
+            options.x.name(),
+            test_metric.short,
+            shown_target(target)
         );
     }
     for (index, arm) in arms.iter().enumerate() {
-        let mut by_seed: BTreeMap<u64, Vec<&Record>> = BTreeMap::new();
-        let mut at: BTreeMap<u64, Vec<&Record>> = BTreeMap::new();
+        let mut by_seed: BTreeMap<u64, Vec<&Sample>> = BTreeMap::new();
+        let mut at: BTreeMap<u64, Vec<&Sample>> = BTreeMap::new();
         for &r in &arm.runs {
             by_seed.entry(r.seed).or_default().push(r);
-            at.entry(r.samples).or_default().push(r);
+            at.entry(r.at).or_default().push(r);
         }
         let points = at
             .values()
@@ -204,7 +200,7 @@ pub(super) fn draw(
                 .values()
                 .map(|rows| {
                     let curve: Vec<(f64, f64)> = rows.iter().map(|r| (x(r), y(r))).collect();
-                    stats::interpolated_crossing(&curve, target, direction)
+                    stats::interpolated_crossing(&curve, on_axis(target), direction)
                 })
                 .collect();
             let s = stats::samples_to_target(
@@ -237,30 +233,37 @@ pub(super) fn draw(
 
     let mut guides: Vec<Guide> = Vec::new();
     if let Some(target) = options.target {
-        guides.push(match options.metric {
-            Metric::Test => target_guide(test_metric, target),
-            _ => Guide::Horizontal {
-                y: target,
-                label: format!("target {target}"),
+        guides.push(Guide::Horizontal {
+            y: on_axis(target),
+            label: match options.metric {
+                Metric::Test => format!("target {} {}", test_metric.short, shown_target(target)),
+                _ => format!("target {}", shown_target(target)),
             },
         });
     }
-    if options.x == XAxis::Evaluations {
-        let mut budgets: Vec<u64> = folders
-            .iter()
-            .map(|f| f.experiment.budget.samples)
-            .collect();
-        budgets.sort_unstable();
-        budgets.dedup();
-        guides.extend(budgets.into_iter().map(budget_guide));
-    }
-    let names: Vec<&str> = folders.iter().map(|f| f.experiment.name.as_str()).collect();
+    let mut budgets: Vec<u64> = folders
+        .iter()
+        .filter(|f| f.source.budget.0 == options.x)
+        .map(|f| f.source.budget.1)
+        .collect();
+    budgets.sort_unstable();
+    budgets.dedup();
+    guides.extend(budgets.into_iter().map(budget_guide));
+    let mut names: Vec<&str> = folders.iter().map(|f| f.source.name.as_str()).collect();
+    names.dedup();
+    let selection = folders[0]
+        .source
+        .selection
+        .as_ref()
+        .map(|s| format!(" at {s}"))
+        .unwrap_or_default();
     let spec = ChartSpec {
         title: format!(
-            "{}: {} against {} ({aggregate} over seeds, 95% CI)",
+            "{}{selection}: {} against {} ({aggregate} over seeds, 95% CI)",
             names.join(" vs "),
             y_label.split(" (").next().unwrap_or(y_label),
             match options.x {
+                XAxis::Evaluations if kind == "black_box" => "evaluations",
                 XAxis::Evaluations => "examples evaluated",
                 XAxis::Drawn => "examples drawn",
                 XAxis::Wall => "wall-clock time",
@@ -288,6 +291,15 @@ pub(super) fn draw(
         png_without_text,
         markdown: table,
     })
+}
+
+/// A target as the user would write it (`1e-8`, not `0.00000001`).
+fn shown_target(v: f64) -> String {
+    if v != 0.0 && !(1e-3..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 fn failed(path: &Path, error: std::io::Error) -> SteerError {

@@ -1,6 +1,7 @@
 //! Steered figures (`baldwin plot DIR… --metric … --x … --target … --arms … --png`): one
-//! learning-curve figure drawn from the `runs.csv` of one or more compare results
-//! folders, with the metric, the x axis, the arms and a target chosen by the caller.
+//! learning-curve figure drawn from the `runs.csv` of one or more results folders of one
+//! kind (compare, few_shot or black_box), with the metric, the x axis, the arms and a
+//! target chosen by the caller. [`sources`] says what each kind records.
 //!
 //! This module reads finished results only (a folder's `config.toml` and `runs.csv`)
 //! and writes one SVG (and optionally its PNG); it never touches a folder's own
@@ -9,15 +10,15 @@
 //! [`SteerError::BadInput`] naming the ones that do.
 
 mod figure;
+mod sources;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use thiserror::Error;
 
-use super::compare::CompareExperiment;
-use super::compare::run::Record;
 use super::{AnyExperiment, ConfigError};
+use sources::Source;
 
 pub use figure::Steered;
 
@@ -113,6 +114,10 @@ pub struct SteerOptions {
     /// The SVG's path (default: `plot_<metric>_<x>.svg` in the first folder). A path
     /// ending in `.png` asks for the PNG, with the SVG beside it.
     pub out: Option<PathBuf>,
+    /// Few-shot folders: the evaluation's shots per class (default: the first logged).
+    pub shots: Option<usize>,
+    /// Few-shot folders: inner steps of adaptation (default: the most logged).
+    pub steps: Option<usize>,
 }
 
 /// Why no figure was drawn.
@@ -133,8 +138,7 @@ pub enum SteerError {
 struct Folder {
     /// How the legend names this folder when arm names clash.
     label: String,
-    experiment: CompareExperiment,
-    records: Vec<Record>,
+    source: Source,
 }
 
 /// A results folder, given as the folder or as its `runs.csv` (or any file in it).
@@ -149,7 +153,7 @@ pub fn results_folder(path: &Path) -> &Path {
     }
 }
 
-fn load(path: &Path) -> Result<Folder, SteerError> {
+fn load(path: &Path, options: &SteerOptions) -> Result<Folder, SteerError> {
     let dir = results_folder(path);
     let config = dir.join("config.toml");
     if !config.is_file() {
@@ -159,38 +163,46 @@ fn load(path: &Path) -> Result<Folder, SteerError> {
             path.display()
         )));
     }
-    let experiment = match super::load_any(&config)? {
-        AnyExperiment::Compare(e) => e,
+    let runs = dir.join("runs.csv");
+    let read_failed =
+        |e: std::io::Error| SteerError::Failed(format!("{}: cannot be read: {e}", runs.display()));
+    let source = match super::load_any(&config)? {
+        AnyExperiment::Compare(e) => {
+            sources::compare(&e, super::files::read_rows(&runs).map_err(read_failed)?)
+        }
+        AnyExperiment::FewShot(e) => sources::few_shot(
+            &e,
+            super::files::read_rows(&runs).map_err(read_failed)?,
+            options,
+        )?,
+        AnyExperiment::BlackBox(e) => {
+            sources::black_box(&e, super::files::read_rows(&runs).map_err(read_failed)?)
+        }
         other => {
             return Err(SteerError::BadInput(format!(
                 "{} holds a `{}` experiment; steered plots (--metric, --x, --target, \
-                 --arms, --png, --out, several folders) draw compare experiments; run \
-                 `baldwin plot {}` without options to redraw its figures",
+                 --arms, --png, --out, several folders) draw compare, few_shot and \
+                 black_box experiments; run `baldwin plot {}` without options to redraw \
+                 its figures",
                 dir.display(),
                 other.kind(),
                 dir.display()
             )));
         }
     };
-    let runs = dir.join("runs.csv");
-    let records: Vec<Record> = super::files::read_rows(&runs)
-        .map_err(|e| SteerError::Failed(format!("{}: cannot be read: {e}", runs.display())))?;
-    if records.is_empty() {
+    if source.samples.is_empty() {
         return Err(SteerError::BadInput(format!(
             "{} holds no runs",
             runs.display()
         )));
     }
+    sources::check(&source, options)?;
     let label = dir
         .canonicalize()
         .ok()
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| dir.display().to_string());
-    Ok(Folder {
-        label,
-        experiment,
-        records,
-    })
+    Ok(Folder { label, source })
 }
 
 /// Draw one steered figure of the compare results in `paths` (folders or their
@@ -208,8 +220,17 @@ pub fn draw(paths: &[PathBuf], options: &SteerOptions) -> Result<Steered, SteerE
     }
     let folders = paths
         .iter()
-        .map(|p| load(p))
+        .map(|p| load(p, options))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(other) = folders
+        .iter()
+        .find(|f| f.source.kind != folders[0].source.kind)
+    {
+        return Err(SteerError::BadInput(format!(
+            "{} is a {} experiment but {} is a {} one; one figure draws folders of one kind",
+            folders[0].label, folders[0].source.kind, other.label, other.source.kind
+        )));
+    }
     let mut folders = folders;
     let labels: std::collections::BTreeSet<&str> =
         folders.iter().map(|f| f.label.as_str()).collect();
