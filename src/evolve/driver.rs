@@ -116,6 +116,12 @@ impl<S: Strategy, F: Fitness> Driver<S, F> {
         }
     }
 
+    /// Set what the driver has consumed so far, to continue from a checkpoint (the
+    /// strategy restored through [`Strategy::restore_state`]).
+    pub fn restore_totals(&mut self, totals: Totals) {
+        self.totals = totals;
+    }
+
     /// One generation: ask, evaluate, (write back), tell. The report carries the
     /// generation's charge on both sample axes.
     pub fn step(&mut self) -> Result<Generation, DriverError<F::Error>> {

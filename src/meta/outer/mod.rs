@@ -27,7 +27,9 @@ use super::family::{DigitImages, Family};
 use super::inner::{InnerLoop, InnerOptimizer, Scratch};
 use super::lifetime::LifetimeFitness;
 
+mod checkpoint;
 mod step;
+pub use checkpoint::OuterState;
 use super::method::{Anneal, EvolutionMethod, Finetune, Method, SampleAxis};
 use crate::evolve::{Driver, EvolveError, Population, Strategy, StrategyConfig};
 use crate::net::{Architecture, Initializer, LayerTying, Loss, Network, Tying};
