@@ -71,7 +71,8 @@ impl Checkpoint {
     pub fn load<T: DeserializeOwned>(&self) -> Option<T> {
         let contents = std::fs::read(&self.path).ok()?;
         let (stamp, json) = RunStamp::check(&contents)?;
-        let ours = stamp.config == self.identity && stamp.arm == self.arm && stamp.seed == self.seed;
+        let ours =
+            stamp.config == self.identity && stamp.arm == self.arm && stamp.seed == self.seed;
         if !ours {
             return None;
         }
@@ -128,7 +129,10 @@ mod tests {
         let period = Duration::from_secs(3600);
         let saved = Checkpoint::new(path.clone(), 7, 0, 3, period);
         saved.save(&(vec![1.5f32, -0.25], 42u64)).unwrap();
-        assert_eq!(saved.load::<(Vec<f32>, u64)>(), Some((vec![1.5, -0.25], 42)));
+        assert_eq!(
+            saved.load::<(Vec<f32>, u64)>(),
+            Some((vec![1.5, -0.25], 42))
+        );
         // Another identity, arm or seed, or another state type, finds nothing.
         for other in [
             Checkpoint::new(path.clone(), 8, 0, 3, period),

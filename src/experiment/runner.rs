@@ -30,8 +30,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use thiserror::Error;
 
-pub use super::files::differences;
 use super::checkpoint::{Checkpoint, checkpoint_file};
+pub use super::files::differences;
 use super::files::{
     RunStamp, fingerprint, network_file, read_rows, rows_csv, rows_from, slug, write_atomic,
     write_network,
@@ -330,7 +330,8 @@ pub fn run<E: Experiment>(
                 seed,
                 options.checkpoint_every,
             );
-            let mut context = RunContext::new(stop, observer, id.clone()).with_checkpoint(checkpoint);
+            let mut context =
+                RunContext::new(stop, observer, id.clone()).with_checkpoint(checkpoint);
             let rows = experiment
                 .run(&shared, a, seed, &context)?
                 .ok_or(RunError::Interrupted)?;

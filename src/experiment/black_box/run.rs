@@ -110,7 +110,13 @@ pub fn execute(
                 saved.points,
                 saved.next,
             ),
-            _ => (Driver::new(strategy, fitness), f64::INFINITY, None, Vec::new(), 0),
+            _ => (
+                Driver::new(strategy, fitness),
+                f64::INFINITY,
+                None,
+                Vec::new(),
+                0,
+            ),
         };
     while next < schedule.len() {
         let save = || Saved {
