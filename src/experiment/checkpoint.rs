@@ -23,6 +23,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::files::{RunStamp, fingerprint, slug, write_atomic};
+use super::runner::RunOptions;
 
 /// How often a run saves its checkpoint unless told otherwise: every two minutes of wall
 /// time.
@@ -58,6 +59,21 @@ impl Checkpoint {
             period,
             last_save: Mutex::new(Instant::now()),
         }
+    }
+
+    /// The checkpoint of run (`arm_index`, `seed`) of the results folder `out`
+    /// ([`checkpoint_file`]), of identity fingerprint `identity`, saved every
+    /// [`RunOptions::checkpoint_every`].
+    pub fn of_run(
+        out: &Path,
+        arm_index: usize,
+        arm: &str,
+        seed: u64,
+        identity: u64,
+        options: &RunOptions,
+    ) -> Self {
+        let path = checkpoint_file(out, arm_index, arm, seed);
+        Self::new(path, identity, arm_index, seed, options.checkpoint_every)
     }
 
     /// The file.

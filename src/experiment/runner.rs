@@ -18,9 +18,8 @@
 //! [`RunOptions::force`]; otherwise the runner refuses, naming the keys that differ. It
 //! deletes nothing, and a lock file guards the folder against a second writer.
 //!
-//! An unfinished run keeps its loop state in `runs/NN-arm-seedS.ckpt` (see
-//! [`checkpoint`](super::checkpoint)), saved every [`RunOptions::checkpoint_every`] and
-//! when stopped, stamped like its run file and deleted once the run file is written.
+//! An unfinished run keeps its loop state in `runs/NN-arm-seedS.ckpt` ([`checkpoint`](
+//! super::checkpoint)), stamped like its run file and deleted once that is written.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -30,7 +29,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use thiserror::Error;
 
-use super::checkpoint::{Checkpoint, checkpoint_file};
+use super::checkpoint::Checkpoint;
 pub use super::files::differences;
 use super::files::{
     RunStamp, fingerprint, network_file, read_rows, rows_csv, rows_from, slug, write_atomic,
@@ -323,15 +322,9 @@ pub fn run<E: Experiment>(
             };
             observer.run_started(&id);
             let started = Instant::now();
-            let checkpoint = Checkpoint::new(
-                checkpoint_file(out, a, &arms[a], seed),
-                identities[a],
-                a,
-                seed,
-                options.checkpoint_every,
-            );
-            let mut context =
-                RunContext::new(stop, observer, id.clone()).with_checkpoint(checkpoint);
+            let checkpoint = Checkpoint::of_run(out, a, &arms[a], seed, identities[a], options);
+            let mut context = RunContext::new(stop, observer, id.clone());
+            context = context.with_checkpoint(checkpoint);
             let rows = experiment
                 .run(&shared, a, seed, &context)?
                 .ok_or(RunError::Interrupted)?;

@@ -111,7 +111,7 @@ enum SavedLearner {
         samples_used: u64,
     },
     Evolution {
-        strategy: AnyStrategy,
+        strategy: Box<AnyStrategy>,
         totals: Totals,
     },
 }
@@ -190,7 +190,7 @@ fn start<'n>(
                 }) if restored.name() == strategy.name() => {
                     // One batch per generation.
                     sampler.skip(totals.generations);
-                    (restored, totals)
+                    (*restored, totals)
                 }
                 Some(_) => return None,
             };
@@ -212,7 +212,7 @@ impl State<'_> {
                 samples_used: trainer.samples_used(),
             },
             State::Evolution(driver) => SavedLearner::Evolution {
-                strategy: driver.strategy().clone(),
+                strategy: Box::new(driver.strategy().clone()),
                 totals: driver.totals(),
             },
         }
