@@ -47,8 +47,8 @@ fn main() {
         };
         let started = Instant::now();
         let options = RunOptions {
-            out: dir.clone(),
             force: true,
+            ..RunOptions::new(dir.clone())
         };
         let report = e
             .run(&options, &Silent, &stop)

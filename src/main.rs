@@ -211,7 +211,7 @@ fn main() -> ExitCode {
 }
 
 /// Flags raised by Ctrl-C (SIGINT) and by SIGTERM: either stops the runs cleanly (finished
-/// runs are saved; the same command continues), and the exit code says which one it was.
+/// runs are saved, unfinished ones checkpointed; the same command continues them), and the exit code says which one it was.
 struct Signals {
     interrupt: Arc<AtomicBool>,
     terminate: Arc<AtomicBool>,
@@ -301,8 +301,8 @@ fn execute(
     let signals = Signals::register();
     let stop = &signals.stop;
     let options = RunOptions {
-        out: out.to_path_buf(),
         force,
+        ..RunOptions::new(out.to_path_buf())
     };
     let report = if progress {
         experiment.run(&options, &bars::Bars::new(), stop)

@@ -183,8 +183,8 @@ fn a_black_box_run_gives_the_same_rows_on_one_and_two_threads() {
             .unwrap();
         let out = scratch(&format!("threads{threads}"));
         let options = RunOptions {
-            out: out.clone(),
             force: true,
+            ..RunOptions::new(out.clone())
         };
         let (rows, _) = pool
             .install(|| {

@@ -186,8 +186,8 @@ fn thousands_of_mutated_experiment_files_are_refused_or_run_without_a_panic() {
     let stop = AtomicBool::new(false);
     for (i, (mutant, experiment)) in to_run.into_iter().enumerate() {
         let options = RunOptions {
-            out: out.join(i.to_string()),
             force: true,
+            ..RunOptions::new(out.join(i.to_string()))
         };
         let experiment = tiny(experiment);
         let ran = catch_unwind(AssertUnwindSafe(|| {

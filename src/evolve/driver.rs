@@ -106,6 +106,22 @@ impl<S: Strategy, F: Fitness> Driver<S, F> {
         }
     }
 
+    /// A driver that continues from a checkpoint: `strategy` restored, `totals` what the
+    /// interrupted driver had consumed. The fitness must be where it was too (a batch
+    /// sampler advanced past the batches already drawn).
+    pub fn resume(strategy: S, fitness: F, totals: Totals) -> Self {
+        Self {
+            totals,
+            ..Self::new(strategy, fitness)
+        }
+    }
+
+    /// Set what the driver has consumed so far, to continue from a checkpoint (the
+    /// strategy restored through [`Strategy::restore_state`]).
+    pub fn restore_totals(&mut self, totals: Totals) {
+        self.totals = totals;
+    }
+
     /// One generation: ask, evaluate, (write back), tell. The report carries the
     /// generation's charge on both sample axes.
     pub fn step(&mut self) -> Result<Generation, DriverError<F::Error>> {

@@ -197,6 +197,17 @@ pub trait Strategy: Send {
     fn stop(&self) -> Option<TerminationReason> {
         None
     }
+    /// The strategy's whole state as text, for a checkpoint, if it can be saved; `None`
+    /// (the default) means a run of it cannot resume mid-run and starts over instead.
+    /// The crate's strategies save themselves through [`AnyStrategy`] as JSON.
+    fn save_state(&self) -> Option<String> {
+        None
+    }
+    /// Continue from a state [`save_state`](Self::save_state) gave; `false`, with the
+    /// strategy unchanged, if `state` is not one of its own.
+    fn restore_state(&mut self, _state: &str) -> bool {
+        false
+    }
 }
 
 /// Any strategy as one serialisable value, for checkpoints.
@@ -258,6 +269,18 @@ impl Strategy for AnyStrategy {
     fn stop(&self) -> Option<TerminationReason> {
         self.inner().stop()
     }
+    fn save_state(&self) -> Option<String> {
+        serde_json::to_string(self).ok()
+    }
+    fn restore_state(&mut self, state: &str) -> bool {
+        match serde_json::from_str::<AnyStrategy>(state) {
+            Ok(restored) if restored.name() == self.name() => {
+                *self = restored;
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 impl<S: Strategy + ?Sized> Strategy for Box<S> {
@@ -284,6 +307,12 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
     }
     fn stop(&self) -> Option<TerminationReason> {
         (**self).stop()
+    }
+    fn save_state(&self) -> Option<String> {
+        (**self).save_state()
+    }
+    fn restore_state(&mut self, state: &str) -> bool {
+        (**self).restore_state(state)
     }
 }
 

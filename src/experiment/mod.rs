@@ -4,7 +4,8 @@
 //! ([`compare`], [`few_shot`], [`hinton_nowlan`], [`black_box`]) implements [`Experiment`]: its tables,
 //! the work of one run and its report. The generic [`runner`] runs every (arm, seed) of
 //! any kind; [`config`] turns a file into an [`AnyExperiment`] with positioned errors;
-//! [`progress`] carries events to whoever shows them (the library prints nothing).
+//! [`progress`] carries events to whoever shows them (the library prints nothing);
+//! [`checkpoint`] saves an unfinished run's loop state so that it resumes mid-run.
 
 // Config errors carry their position and suggestions; they are built once, on a cold
 // path, so their size does not matter.
@@ -12,6 +13,7 @@
 
 mod any;
 pub mod black_box;
+pub mod checkpoint;
 pub mod compare;
 pub mod config;
 pub mod error;

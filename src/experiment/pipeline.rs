@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::checkpoint::Checkpoint;
 use super::progress::{Observer, RunId};
 use super::runner::RunError;
 use crate::net::{Network, SavedNetwork};
@@ -35,13 +36,19 @@ pub trait Row: Serialize + DeserializeOwned + Clone + Send + Sync {
     }
 }
 
-/// What one run may consult while it works: the stop flag and the progress observer;
-/// and where it leaves its final network for the runner to save.
+/// What one run may consult while it works: the stop flag, the progress observer and its
+/// [checkpoint](super::checkpoint); and where it leaves its final network for the runner
+/// to save.
+///
+/// A run loop that checkpoints asks [`resume`](Self::resume) for its saved state once,
+/// before its first unit, and calls [`checkpoint`](Self::checkpoint) at every unit
+/// boundary; restored, its state must continue exactly as the uninterrupted run would.
 pub struct RunContext<'a> {
     stop: &'a AtomicBool,
     observer: &'a dyn Observer,
     run: RunId,
     network: Mutex<Option<SavedNetwork>>,
+    checkpoint: Option<Checkpoint>,
 }
 
 impl<'a> RunContext<'a> {
@@ -52,7 +59,42 @@ impl<'a> RunContext<'a> {
             observer,
             run,
             network: Mutex::new(None),
+            checkpoint: None,
         }
+    }
+
+    /// The same context, saving and resuming the run's state through `checkpoint`
+    /// (without one, [`resume`](Self::resume) finds nothing and
+    /// [`checkpoint`](Self::checkpoint) saves nothing).
+    pub fn with_checkpoint(mut self, checkpoint: Checkpoint) -> Self {
+        self.checkpoint = Some(checkpoint);
+        self
+    }
+
+    /// The state this run saved before it was stopped, if its checkpoint is intact and of
+    /// this run's identity (see [`Checkpoint::load`]).
+    pub fn resume<T: DeserializeOwned>(&self) -> Option<T> {
+        self.checkpoint.as_ref()?.load()
+    }
+
+    /// The checkpoint, taken away (the runner deletes it once the run file is written).
+    pub fn take_checkpoint(&mut self) -> Option<Checkpoint> {
+        self.checkpoint.take()
+    }
+
+    /// A unit boundary: save the state that `state` builds if the checkpoint period has
+    /// elapsed or the run is being stopped, then say whether to stop (the run then
+    /// returns `Ok(None)`). `state` is called only when a save is due. A checkpoint that
+    /// cannot be written is skipped: the run goes on and, if stopped, starts over next
+    /// time.
+    pub fn checkpoint<T: Serialize>(&self, state: impl FnOnce() -> T) -> bool {
+        let stopped = self.stopped();
+        if let Some(checkpoint) = &self.checkpoint
+            && (stopped || checkpoint.due())
+        {
+            let _ = checkpoint.save(&state());
+        }
+        stopped
     }
 
     /// Hand the run's final network to the runner, which writes it (see

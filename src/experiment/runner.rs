@@ -17,15 +17,19 @@
 //! stopped. A run whose arm is now configured differently is recomputed only with
 //! [`RunOptions::force`]; otherwise the runner refuses, naming the keys that differ. It
 //! deletes nothing, and a lock file guards the folder against a second writer.
+//!
+//! An unfinished run keeps its loop state in `runs/NN-arm-seedS.ckpt` ([`checkpoint`](
+//! super::checkpoint)), stamped like its run file and deleted once that is written.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use thiserror::Error;
 
+use super::checkpoint::Checkpoint;
 pub use super::files::differences;
 use super::files::{
     RunStamp, fingerprint, network_file, read_rows, rows_csv, rows_from, slug, write_atomic,
@@ -69,8 +73,12 @@ pub enum RunError {
         /// What failed.
         source: NetError,
     },
-    /// Stopped by the stop flag (Ctrl-C); finished runs are saved.
-    #[error("interrupted; finished runs are saved — run the same command again to continue")]
+    /// Stopped by the stop flag (Ctrl-C); finished runs are saved, unfinished ones
+    /// checkpointed.
+    #[error(
+        "interrupted; finished runs are saved and unfinished runs checkpointed — run the \
+         same command again to continue them where they stopped"
+    )]
     Interrupted,
     /// Another process is writing the results folder.
     #[error(
@@ -109,6 +117,20 @@ pub struct RunOptions {
     /// Recompute runs whose arm is configured differently from when they were run
     /// (their files are overwritten); without it such runs stop the experiment.
     pub force: bool,
+    /// How often an unfinished run saves its checkpoint (it also saves when stopped);
+    /// [`checkpoint::DEFAULT_PERIOD`](super::checkpoint::DEFAULT_PERIOD) by default.
+    pub checkpoint_every: Duration,
+}
+
+impl RunOptions {
+    /// Into `out`, without `force`, checkpointing every two minutes.
+    pub fn new(out: PathBuf) -> Self {
+        Self {
+            out,
+            force: false,
+            checkpoint_every: super::checkpoint::DEFAULT_PERIOD,
+        }
+    }
 }
 
 /// The file of run (`arm_index`, `seed`).
@@ -300,7 +322,9 @@ pub fn run<E: Experiment>(
             };
             observer.run_started(&id);
             let started = Instant::now();
-            let context = RunContext::new(stop, observer, id.clone());
+            let checkpoint = Checkpoint::of_run(out, a, &arms[a], seed, identities[a], options);
+            let mut context = RunContext::new(stop, observer, id.clone());
+            context = context.with_checkpoint(checkpoint);
             let rows = experiment
                 .run(&shared, a, seed, &context)?
                 .ok_or(RunError::Interrupted)?;
@@ -322,6 +346,9 @@ pub fn run<E: Experiment>(
                     write_atomic(&path, &stamp.file(&csv))
                 })
                 .map_err(io_error(&path))?;
+            if let Some(checkpoint) = context.take_checkpoint() {
+                checkpoint.remove().map_err(io_error(checkpoint.path()))?;
+            }
             let last = rows.last();
             observer.run_finished(
                 &id,

@@ -17,6 +17,8 @@ pub struct Trainer<'n, O: Optimizer> {
     batch: usize,
     seed: u64,
     sampler: Option<BatchSampler>,
+    /// Batches the sampler skips when it is next built: those drawn before a checkpoint.
+    resumed_batches: u64,
     samples_used: u64,
     gathered: Batch,
     grad: Vec<f32>,
@@ -43,6 +45,7 @@ impl<'n, O: Optimizer> Trainer<'n, O> {
             batch,
             seed,
             sampler: None,
+            resumed_batches: 0,
             samples_used: 0,
             gathered: Batch::default(),
             grad: vec![0.0; net.genome_len()],
@@ -65,6 +68,16 @@ impl<'n, O: Optimizer> Trainer<'n, O> {
         &self.optimizer
     }
 
+    /// Continue from a checkpoint: the optimiser (its state and step count) and the
+    /// training examples consumed by the interrupted trainer. The mini-batch order resumes
+    /// where it was, re-derived from the seed.
+    pub fn restore(&mut self, optimizer: O, samples_used: u64) {
+        self.optimizer = optimizer;
+        self.samples_used = samples_used;
+        self.sampler = None;
+        self.resumed_batches = samples_used / self.batch as u64;
+    }
+
     /// One step on the next mini-batch; returns the batch loss before the update.
     pub fn step(&mut self, params: &mut Params, data: &Dataset) -> Result<f32, NetError> {
         if data.is_empty() {
@@ -74,12 +87,16 @@ impl<'n, O: Optimizer> Trainer<'n, O> {
         if self.sampler.as_ref().is_some_and(|s| s.rows() != rows) {
             self.sampler = None;
         }
+        let skipped = std::mem::take(&mut self.resumed_batches);
         let sampler = self.sampler.get_or_insert_with(|| {
-            BatchSampler::new(
+            let mut sampler = BatchSampler::new(
                 rows,
                 batch,
                 rng::stream(&[seed, rng::Purpose::Shuffle.key()]),
-            )
+            );
+            // Batches drawn before a checkpoint (none for a fresh trainer).
+            sampler.skip(skipped);
+            sampler
         });
         data.gather(sampler.next_batch(), &mut self.gathered);
         let loss = self.net.loss_and_gradient(

@@ -25,4 +25,4 @@ pub use method::{
     Anneal, EvolutionMethod, Finetune, FomamlConfig, MamlConfig, Method, PretrainConfig,
     ReptileConfig, SampleAxis,
 };
-pub use outer::{Outer, Setting};
+pub use outer::{Outer, OuterState, Setting};

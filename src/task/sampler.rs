@@ -60,6 +60,27 @@ impl BatchSampler {
     }
 }
 
+impl BatchSampler {
+    /// Skip `batches` batches: afterwards the sampler draws exactly what it would have
+    /// after `batches` calls of [`next_batch`](Self::next_batch) (a resumed run re-derives
+    /// its position from its stream instead of saving the permutation).
+    pub fn skip(&mut self, batches: u64) {
+        if self.rows == 0 {
+            return;
+        }
+        let mut draws = batches.saturating_mul(self.batch as u64);
+        while draws > 0 {
+            if self.cursor == self.rows {
+                shuffle(&mut self.order, &mut self.rng);
+                self.cursor = 0;
+            }
+            let take = draws.min((self.rows - self.cursor) as u64);
+            self.cursor += take as usize;
+            draws -= take;
+        }
+    }
+}
+
 /// Fisher–Yates, written out so the permutation depends only on the stream.
 fn shuffle(order: &mut [u32], rng: &mut Stream) {
     for i in (1..order.len()).rev() {
@@ -71,6 +92,21 @@ fn shuffle(order: &mut [u32], rng: &mut Stream) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skipping_batches_lands_where_drawing_them_would() {
+        for (rows, batch, skipped) in [(10, 4, 0), (10, 4, 1), (10, 4, 5), (7, 7, 3), (5, 8, 4)] {
+            let mut drawn = BatchSampler::new(rows, batch, crate::rng::stream(&[2]));
+            let mut skipped_over = BatchSampler::new(rows, batch, crate::rng::stream(&[2]));
+            for _ in 0..skipped {
+                drawn.next_batch();
+            }
+            skipped_over.skip(skipped);
+            for _ in 0..4 {
+                assert_eq!(drawn.next_batch(), skipped_over.next_batch());
+            }
+        }
+    }
 
     #[test]
     fn every_epoch_visits_every_row_once() {

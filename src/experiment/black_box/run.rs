@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Arm, BlackBoxExperiment};
-use crate::evolve::{Driver, FnFitness, Strategy};
+use crate::evolve::{AnyStrategy, Driver, FnFitness, Strategy, Totals};
 use crate::experiment::compare::run::checkpoints;
 use crate::experiment::pipeline::{Row, RunContext};
 use crate::options::Tagged;
@@ -58,6 +58,19 @@ impl Row for Point {
     }
 }
 
+/// A run's checkpoint: the strategy and what it consumed, the running records, the rows
+/// so far and the next logging point.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    strategy: AnyStrategy,
+    totals: Totals,
+    /// `None` while no member was finite (JSON has no infinity).
+    best_so_far: Option<f64>,
+    to_target: Option<u64>,
+    points: Vec<Point>,
+    next: usize,
+}
+
 /// 0-based index of the first of `fitness` with `f − f_star < target`, if any. Non-finite
 /// values never count.
 pub fn first_below(fitness: &[f32], f_star: f64, target: f64) -> Option<usize> {
@@ -87,13 +100,34 @@ pub fn execute(
         .strategy
         .build(function.x0(), None, learner_seed)
         .expect("validated when the experiment was loaded");
-    let mut driver = Driver::new(strategy, FnFitness::new(|x: &[f32]| function.evaluate(x)));
-    let mut best_so_far = f64::INFINITY;
-    let mut to_target = None;
-    let mut points = Vec::new();
-    let mut next = 0;
+    let fitness = FnFitness::new(|x: &[f32]| function.evaluate(x));
+    let (mut driver, mut best_so_far, mut to_target, mut points, mut next) =
+        match context.resume::<Saved>() {
+            Some(saved) if saved.strategy.name() == strategy.name() => (
+                Driver::resume(saved.strategy, fitness, saved.totals),
+                saved.best_so_far.unwrap_or(f64::INFINITY),
+                saved.to_target,
+                saved.points,
+                saved.next,
+            ),
+            _ => (
+                Driver::new(strategy, fitness),
+                f64::INFINITY,
+                None,
+                Vec::new(),
+                0,
+            ),
+        };
     while next < schedule.len() {
-        if context.stopped() {
+        let save = || Saved {
+            strategy: driver.strategy().clone(),
+            totals: driver.totals(),
+            best_so_far: best_so_far.is_finite().then_some(best_so_far),
+            to_target,
+            points: points.clone(),
+            next,
+        };
+        if context.checkpoint(save) {
             return None;
         }
         let before = driver.totals().evaluations;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::fitness::BatchFitness;
 use super::{Arm, CompareExperiment, LearnerConfig};
 use crate::evolve::{
-    AnyStrategy, Driver, DriverError, Ga, Strategy, StrategyConfig, TerminationReason,
+    AnyStrategy, Driver, DriverError, Ga, Strategy, StrategyConfig, TerminationReason, Totals,
 };
 use crate::experiment::pipeline::{Row, RunContext};
 use crate::learn::{Trainer, evaluate as evaluate_params};
@@ -101,31 +101,70 @@ enum State<'n> {
     Evolution(Box<Driver<AnyStrategy, BatchFitness<'n>>>),
 }
 
+/// A learner's state in a checkpoint. Mini-batch positions are not saved: they are
+/// re-derived from the seed and the batches drawn (steps, generations).
+#[derive(Serialize, Deserialize)]
+enum SavedLearner {
+    Gradient {
+        optimizer: AnyOptimizer,
+        genes: Vec<f32>,
+        samples_used: u64,
+    },
+    Evolution {
+        strategy: Box<AnyStrategy>,
+        totals: Totals,
+    },
+}
+
+/// A run's checkpoint: the learner, the rows so far, the next evaluation point and the
+/// training time spent.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    learner: SavedLearner,
+    records: Vec<Record>,
+    next: usize,
+    training: std::time::Duration,
+}
+
 /// The genome every run of seed `seed` starts from (stream `[seed, Init]`).
 pub fn initial_genome(net: &Network, seed: u64) -> Params {
     net.init(&mut rng::stream(&[seed, Purpose::Init.key()]))
 }
 
-/// Build the learner of `arm` for `seed`.
+/// Build the learner of `arm` for `seed`, fresh or as `saved` left it (`None` if the
+/// saved learner does not fit the arm: the run then starts over).
 fn start<'n>(
     experiment: &CompareExperiment,
     arm: &Arm,
     net: &'n Network,
     data: &'n Split,
     seed: u64,
-) -> State<'n> {
+    saved: Option<SavedLearner>,
+) -> Option<State<'n>> {
     let key = rng::name_key(&arm.name);
     let init = initial_genome(net, seed);
     let learner_seed = rng::derive_seed(&[seed, key]);
     let (_, loss) = experiment.task.head_and_loss();
     match &arm.learner {
         LearnerConfig::Gradient(g) => {
-            let trainer = Trainer::new(net, loss, g.optimizer.build(), g.batch, learner_seed)
+            let mut trainer = Trainer::new(net, loss, g.optimizer.build(), g.batch, learner_seed)
                 .expect("validated: batch ≥ 1");
-            State::Gradient {
+            let params = match saved {
+                None => init,
+                Some(SavedLearner::Gradient {
+                    optimizer,
+                    genes,
+                    samples_used,
+                }) if genes.len() == init.genes.len() => {
+                    trainer.restore(optimizer, samples_used);
+                    Params::new(genes)
+                }
+                Some(_) => return None,
+            };
+            Some(State::Gradient {
                 trainer: Box::new(trainer),
-                params: init,
-            }
+                params,
+            })
         }
         LearnerConfig::Evolution(e) => {
             let strategy = match &e.strategy {
@@ -138,18 +177,47 @@ fn start<'n>(
                     .build(init.genes, None, learner_seed)
                     .expect("validated"),
             };
-            let sampler = BatchSampler::new(
+            let mut sampler = BatchSampler::new(
                 data.train.len(),
                 e.batch,
                 rng::stream(&[seed, key, Purpose::Batches.key()]),
             );
+            let (strategy, totals) = match saved {
+                None => (strategy, Totals::default()),
+                Some(SavedLearner::Evolution {
+                    strategy: restored,
+                    totals,
+                }) if restored.name() == strategy.name() => {
+                    // One batch per generation.
+                    sampler.skip(totals.generations);
+                    (*restored, totals)
+                }
+                Some(_) => return None,
+            };
             let fitness = BatchFitness::new(net, &data.train, loss, sampler);
-            State::Evolution(Box::new(Driver::new(strategy, fitness)))
+            Some(State::Evolution(Box::new(Driver::resume(
+                strategy, fitness, totals,
+            ))))
         }
     }
 }
 
 impl State<'_> {
+    /// The learner as a checkpoint keeps it.
+    fn saved(&self) -> SavedLearner {
+        match self {
+            State::Gradient { trainer, params } => SavedLearner::Gradient {
+                optimizer: trainer.optimizer().clone(),
+                genes: params.genes.clone(),
+                samples_used: trainer.samples_used(),
+            },
+            State::Evolution(driver) => SavedLearner::Evolution {
+                strategy: Box::new(driver.strategy().clone()),
+                totals: driver.totals(),
+            },
+        }
+    }
+
     /// One gradient step or one generation. Returns false if the step diverged.
     fn advance(&mut self, data: &Split) -> Result<bool, NetError> {
         match self {
@@ -232,17 +300,27 @@ pub fn execute(
         experiment.budget.checkpoints,
         per_step.max(1) as u64,
     );
-    let mut state = start(experiment, arm, &net, data, seed);
+    let fresh = || start(experiment, arm, &net, data, seed, None).expect("a fresh start fits");
+    let (mut state, mut records, mut next, mut training) = match context.resume::<Saved>() {
+        Some(saved) => match start(experiment, arm, &net, data, seed, Some(saved.learner)) {
+            Some(state) => (state, saved.records, saved.next, saved.training),
+            None => (fresh(), Vec::new(), 0, std::time::Duration::ZERO),
+        },
+        None => (fresh(), Vec::new(), 0, std::time::Duration::ZERO),
+    };
     let mut ws = Workspace::new();
     if matches!(arm.learner, LearnerConfig::Evolution(_)) {
         // Built once per process, by whichever run asks first: not this run's cost.
         crate::evolve::sampling::noise_table();
     }
-    let mut training = std::time::Duration::ZERO;
-    let mut records = Vec::new();
-    let mut next = 0;
     while next < schedule.len() {
-        if context.stopped() {
+        let save = || Saved {
+            learner: state.saved(),
+            records: records.clone(),
+            next,
+            training,
+        };
+        if context.checkpoint(save) {
             return Ok(None);
         }
         let step = std::time::Instant::now();

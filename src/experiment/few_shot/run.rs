@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{FewShotExperiment, MetaArm};
 use crate::experiment::pipeline::{Row, RunContext};
-use crate::meta::{DigitImages, Outer, Setting, evaluate_init};
+use crate::meta::{DigitImages, Outer, OuterState, Setting, evaluate_init};
 use crate::net::NetError;
 use crate::rng::{self, Purpose};
 
@@ -63,6 +63,17 @@ impl Row for MetaRecord {
     }
 }
 
+/// A run's checkpoint: the outer loop, the rows so far, the schedule position, the cost
+/// of one step and the seconds already spent.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    outer: OuterState,
+    records: Vec<MetaRecord>,
+    target: usize,
+    step_cost: u64,
+    elapsed: std::time::Duration,
+}
+
 /// Outer-sample counts at which to evaluate: 0, then `count − 1` points log-spaced from
 /// a thousandth of the budget to the budget.
 fn schedule(budget: u64, count: usize) -> Vec<u64> {
@@ -109,19 +120,35 @@ pub fn execute(
     .expect("validated");
     let started = std::time::Instant::now();
     let mut records = Vec::new();
+    let (mut first_target, mut step_cost, mut before) = (0, 0, std::time::Duration::ZERO);
+    if let Some(saved) = context.resume::<Saved>()
+        && outer.restore(saved.outer)
+    {
+        (records, first_target, step_cost, before) =
+            (saved.records, saved.target, saved.step_cost, saved.elapsed);
+    }
     let eval_inner = experiment.evaluation.inner(arm);
     let eval_family = experiment.evaluation.family(family);
     let budget = experiment.budget.outer_samples;
     // Every step of an outer loop costs what its first did (the same task shapes, the
     // same inner loop), so a step that would cross the budget is never taken.
-    let mut step_cost = 0;
     let mut diverged = false;
-    for target in schedule(budget, experiment.budget.checkpoints) {
+    let schedule = schedule(budget, experiment.budget.checkpoints);
+    for (k, &target) in schedule.iter().enumerate().skip(first_target) {
         if target > 0 && !outer.learns() {
             break;
         }
         while outer.samples() < target && outer.samples() + step_cost <= budget {
-            if context.stopped() {
+            let save = || {
+                outer.state().map(|state| Saved {
+                    outer: state,
+                    records: records.clone(),
+                    target: k,
+                    step_cost,
+                    elapsed: before + started.elapsed(),
+                })
+            };
+            if context.checkpoint(save) {
                 return Ok(None);
             }
             let before = outer.samples();
@@ -163,7 +190,7 @@ pub fn execute(
                 lifetime_shots: p.lifetime_shots,
                 test_loss: p.loss,
                 test_metric: p.metric,
-                wall_s: started.elapsed().as_secs_f64(),
+                wall_s: (before + started.elapsed()).as_secs_f64(),
                 status: if diverged { "diverged" } else { "ok" }.into(),
                 examples_drawn: outer.examples_drawn(),
                 example_evaluations: outer.example_evaluations(),

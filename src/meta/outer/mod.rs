@@ -27,12 +27,14 @@ use super::family::{DigitImages, Family};
 use super::inner::{InnerLoop, InnerOptimizer, Scratch};
 use super::lifetime::LifetimeFitness;
 
+mod checkpoint;
 mod step;
 use super::method::{Anneal, EvolutionMethod, Finetune, Method, SampleAxis};
 use crate::evolve::{Driver, EvolveError, Population, Strategy, StrategyConfig};
 use crate::net::{Architecture, Initializer, LayerTying, Loss, Network, Tying};
 use crate::optim::Adam;
 use crate::rng::{self, Purpose, Stream};
+pub use checkpoint::OuterState;
 
 /// Initial log learning rate of evolved plasticity genes: the inner loop's own rate.
 fn log_lrs(layers: usize, lr: f32) -> Vec<f32> {
