@@ -12,9 +12,63 @@
 //! these apply.
 
 use super::madd;
+#[cfg(target_arch = "x86_64")]
+use crate::cpu;
 use crate::net::Activation;
 use crate::net::architecture::tanh;
 use crate::net::lanes::{LANES, Lane, LanePlan, LaneScratch, Shots};
+
+/// The lane kernels' dispatch: as `multiversion!`, with a third build for AVX-512F (+ FMA)
+/// when [`cpu::simd`] has it. Both FMA builds fuse the same multiply-adds lane by lane, so
+/// they give the same bits; only the register width differs.
+#[allow(clippy::too_many_arguments)]
+pub fn lane_lifetime(
+    plan: &LanePlan,
+    genes: &mut [Lane],
+    layer_lrs: &[Lane],
+    steps: usize,
+    support: Shots,
+    query: Shots,
+    scratch: &mut LaneScratch,
+) -> [f64; LANES] {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        fn avx512_fma(
+            plan: &LanePlan,
+            genes: &mut [Lane],
+            layer_lrs: &[Lane],
+            steps: usize,
+            support: Shots,
+            query: Shots,
+            scratch: &mut LaneScratch,
+        ) -> [f64; LANES] {
+            lifetime::<true>(plan, genes, layer_lrs, steps, support, query, scratch)
+        }
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2_fma(
+            plan: &LanePlan,
+            genes: &mut [Lane],
+            layer_lrs: &[Lane],
+            steps: usize,
+            support: Shots,
+            query: Shots,
+            scratch: &mut LaneScratch,
+        ) -> [f64; LANES] {
+            lifetime::<true>(plan, genes, layer_lrs, steps, support, query, scratch)
+        }
+        let level = cpu::simd();
+        if level.has_avx512_fma() {
+            // SAFETY: the CPU has AVX-512F, AVX2 and FMA, checked just above.
+            return unsafe { avx512_fma(plan, genes, layer_lrs, steps, support, query, scratch) };
+        }
+        if level.has_avx2_fma() {
+            // SAFETY: the CPU has AVX2 and FMA, checked just above.
+            return unsafe { avx2_fma(plan, genes, layer_lrs, steps, support, query, scratch) };
+        }
+    }
+    lifetime::<false>(plan, genes, layer_lrs, steps, support, query, scratch)
+}
 
 /// Output tile of the products: four lanes of accumulators per input read (five loads
 /// for four multiply-adds instead of eight).
@@ -239,7 +293,7 @@ fn forward<const FMA: bool>(
 /// `steps` full-batch SGD steps on `support` with per-layer rates `layer_lrs`, applied to
 /// `genes` in place; then each lane's mean squared error on `query`.
 #[inline(always)]
-pub(super) fn lifetime<const FMA: bool>(
+fn lifetime<const FMA: bool>(
     plan: &LanePlan,
     genes: &mut [Lane],
     layer_lrs: &[Lane],

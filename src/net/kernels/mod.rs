@@ -10,15 +10,20 @@
 //! baseline target. The two builds differ only in that the products fuse their
 //! multiply-adds, so a machine always gives the same bits, whatever the thread count or
 //! the caller (a network alone or inside a population).
+//!
+//! `lanes` is the other layout: many small networks at once, one member per SIMD lane,
+//! for a whole lifetime; its entry point [`lane_lifetime`] dispatches the same way, with
+//! an AVX-512 build on top.
 
 mod cross_entropy;
 mod gemm;
 mod lanes;
 
+pub use lanes::lane_lifetime;
+
 use gemm::{Epilogue, Strided, gemm};
 
 use super::Activation;
-use super::lanes::{LANES, Lane, LanePlan, LaneScratch, Shots};
 #[cfg(target_arch = "x86_64")]
 use crate::cpu;
 
@@ -50,58 +55,6 @@ macro_rules! multiversion {
             $generic::<false>($($arg),*)
         }
     };
-}
-
-/// The lane kernels' dispatch: as `multiversion!`, with a third build for AVX-512F (+ FMA)
-/// when [`cpu::simd`] has it. Both FMA builds fuse the same multiply-adds lane by lane, so
-/// they give the same bits; only the register width differs.
-#[allow(clippy::too_many_arguments)]
-pub fn lane_lifetime(
-    plan: &LanePlan,
-    genes: &mut [Lane],
-    layer_lrs: &[Lane],
-    steps: usize,
-    support: Shots,
-    query: Shots,
-    scratch: &mut LaneScratch,
-) -> [f64; LANES] {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f,avx2,fma")]
-        fn avx512_fma(
-            plan: &LanePlan,
-            genes: &mut [Lane],
-            layer_lrs: &[Lane],
-            steps: usize,
-            support: Shots,
-            query: Shots,
-            scratch: &mut LaneScratch,
-        ) -> [f64; LANES] {
-            lanes::lifetime::<true>(plan, genes, layer_lrs, steps, support, query, scratch)
-        }
-        #[target_feature(enable = "avx2,fma")]
-        fn avx2_fma(
-            plan: &LanePlan,
-            genes: &mut [Lane],
-            layer_lrs: &[Lane],
-            steps: usize,
-            support: Shots,
-            query: Shots,
-            scratch: &mut LaneScratch,
-        ) -> [f64; LANES] {
-            lanes::lifetime::<true>(plan, genes, layer_lrs, steps, support, query, scratch)
-        }
-        let level = cpu::simd();
-        if level.has_avx512_fma() {
-            // SAFETY: the CPU has AVX-512F, AVX2 and FMA, checked just above.
-            return unsafe { avx512_fma(plan, genes, layer_lrs, steps, support, query, scratch) };
-        }
-        if level.has_avx2_fma() {
-            // SAFETY: the CPU has AVX2 and FMA, checked just above.
-            return unsafe { avx2_fma(plan, genes, layer_lrs, steps, support, query, scratch) };
-        }
-    }
-    lanes::lifetime::<false>(plan, genes, layer_lrs, steps, support, query, scratch)
 }
 
 multiversion! {
