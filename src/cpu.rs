@@ -16,6 +16,10 @@ use std::sync::OnceLock;
 /// - `Avx2` (x86-64 with AVX2 but no FMA, as some virtual machines report): the network
 ///   kernels run their baseline build; Adam runs its AVX2 build.
 /// - `Baseline` (older x86-64, other targets): every kernel runs its baseline build.
+/// - `Avx512Fma` (AVX-512F with AVX2 and FMA): as `Avx2Fma`, except that the lane kernels
+///   (`net::kernels::lanes`, one population member per SIMD lane) run an AVX-512 build.
+///   They fuse their multiply-adds in both builds and never mix lanes, so the two give
+///   the same bits.
 ///
 /// Adam's AVX2 build uses no fused multiply-adds, so its bits are the same on every
 /// x86-64; the network kernels' bits depend on the level, so a given machine always gives
@@ -25,6 +29,7 @@ pub(crate) enum Simd {
     Baseline,
     Avx2,
     Avx2Fma,
+    Avx512Fma,
 }
 
 impl Simd {
@@ -36,7 +41,13 @@ impl Simd {
     /// Whether the CPU has AVX2 and FMA. Callers rely on it for `#[target_feature]`
     /// soundness.
     pub(crate) fn has_avx2_fma(self) -> bool {
-        self == Simd::Avx2Fma
+        self >= Simd::Avx2Fma
+    }
+
+    /// Whether the CPU has AVX-512F besides AVX2 and FMA. Callers rely on it for
+    /// `#[target_feature]` soundness.
+    pub(crate) fn has_avx512_fma(self) -> bool {
+        self == Simd::Avx512Fma
     }
 }
 
@@ -50,6 +61,9 @@ fn detect() -> Simd {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::is_x86_feature_detected as has;
+        if has!("avx512f") && has!("avx2") && has!("fma") {
+            return Simd::Avx512Fma;
+        }
         if has!("avx2") && has!("fma") {
             return Simd::Avx2Fma;
         }
@@ -73,6 +87,8 @@ mod tests {
             use std::arch::is_x86_feature_detected as has;
             assert_eq!(level.has_avx2(), has!("avx2"));
             assert_eq!(level.has_avx2_fma(), has!("avx2") && has!("fma"));
+            let avx512 = has!("avx512f") && has!("avx2") && has!("fma");
+            assert_eq!(level.has_avx512_fma(), avx512);
         }
         #[cfg(not(target_arch = "x86_64"))]
         assert_eq!(level, Simd::Baseline);

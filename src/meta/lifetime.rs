@@ -2,24 +2,34 @@
 //! tasks — adapt on its support set — and score the query loss afterwards (Baldwinian
 //! evolution, Hinton & Nowlan 1987; Fernando et al. 2018). Optionally the adapted weights
 //! are written back into the genome (Lamarckian inheritance).
+//!
+//! Where the lane kernels apply (a dense regression network, mean squared error, plain
+//! SGD: `net::LanePlan`), members live their lifetimes [`LANES`](crate::net::LANES) at a
+//! time, one per SIMD lane (`lanes`); otherwise one by one through `adapt`. The two paths
+//! agree within float rounding (the lane kernels sum in another order), not bit for bit;
+//! each gives the same bits for any thread count.
+
+mod lanes;
 
 use rayon::prelude::*;
 
 use super::family::FewShotTask;
-use super::inner::{InnerLoop, Scratch, adapt, query_score};
+use super::inner::{InnerLoop, InnerOptimizer, Scratch, adapt, query_score};
 use crate::evolve::{Consumed, Fitness, Population};
-use crate::net::{Loss, NetError, Network};
+use crate::net::{LanePlan, Loss, NetError, Network};
 
 /// Log learning rates are clamped to this range before `exp`, so that an evolved rate
 /// can neither underflow to 0 nor overflow.
 const LOG_LR_RANGE: (f32, f32) = (-20.0, 5.0);
 
+/// A learning rate from an evolved log learning rate.
+fn rate(log_lr: f32) -> f32 {
+    log_lr.clamp(LOG_LR_RANGE.0, LOG_LR_RANGE.1).exp()
+}
+
 /// Per-layer learning rates from evolved log learning rates.
 pub(crate) fn rates(log_lrs: &[f32]) -> Vec<f32> {
-    log_lrs
-        .iter()
-        .map(|l| l.clamp(LOG_LR_RANGE.0, LOG_LR_RANGE.1).exp())
-        .collect()
+    log_lrs.iter().map(|&l| rate(l)).collect()
 }
 
 /// Query loss after a lifetime, averaged over the generation's tasks. A genome is the
@@ -34,6 +44,8 @@ pub struct LifetimeFitness<'a> {
     pub tasks: Vec<FewShotTask>,
     /// Each member's weights at the end of its lifetime on the last task.
     adapted: Vec<Vec<f32>>,
+    /// The lane kernels' plan, where they apply and are not turned off.
+    lanes: Option<LanePlan>,
 }
 
 impl<'a> LifetimeFitness<'a> {
@@ -48,12 +60,34 @@ impl<'a> LifetimeFitness<'a> {
         Self {
             net,
             loss,
-            inner,
             evolve_lr,
             lamarckian,
+            lanes: LanePlan::new(net, loss).filter(|_| inner.optimizer == InnerOptimizer::Sgd),
             tasks: Vec::new(),
             adapted: Vec::new(),
+            inner,
         }
+    }
+
+    /// With `false`, every member lives its lifetime alone through `adapt`, even where the
+    /// lane kernels apply (the reference they are tested against). `true` (the default)
+    /// restores them where they apply.
+    pub fn with_lanes(mut self, lanes: bool) -> Self {
+        self.lanes = LanePlan::new(self.net, self.loss)
+            .filter(|_| lanes && self.inner.optimizer == InnerOptimizer::Sgd);
+        self
+    }
+
+    /// Whether the lane kernels evaluate the population (for tasks with values to regress).
+    pub fn uses_lanes(&self) -> bool {
+        self.lanes.is_some()
+    }
+
+    /// Each member's genes at the end of its lifetime on the last task of the last
+    /// evaluation, in population order. The lane path keeps them only under Lamarckian
+    /// inheritance, their one use; then it is empty.
+    pub fn adapted(&self) -> &[Vec<f32>] {
+        &self.adapted
     }
 }
 
@@ -69,6 +103,22 @@ impl Fitness for LifetimeFitness<'_> {
         let (net, loss, inner, tasks) = (self.net, self.loss, &self.inner, &self.tasks);
         let weights = net.genome_len();
         let evolve_lr = self.evolve_lr;
+        let regression = tasks
+            .iter()
+            .all(|t| lanes::shots(&t.support).is_some() && lanes::shots(&t.query).is_some());
+        if let Some(plan) = self.lanes.as_ref().filter(|_| regression) {
+            lanes::evaluate(
+                plan,
+                population,
+                tasks,
+                inner,
+                evolve_lr,
+                self.lamarckian,
+                fitness,
+                &mut self.adapted,
+            )?;
+            return Ok(consumed(tasks, inner, population.len()));
+        }
         // Each member adapts on every task's support and is scored on its query. Members
         // are independent, so the parallel map is deterministic.
         let scored: Vec<Result<(f32, Vec<f32>), NetError>> = (0..population.len())
@@ -103,18 +153,7 @@ impl Fitness for LifetimeFitness<'_> {
             *f = value;
             self.adapted.push(adapted);
         }
-        let drawn: u64 = tasks
-            .iter()
-            .map(|t| (t.support.len() + t.query.len()) as u64)
-            .sum();
-        let per_member: u64 = tasks
-            .iter()
-            .map(|t| (inner.steps * t.support.len() + t.query.len()) as u64)
-            .sum();
-        Ok(Consumed {
-            examples_drawn: drawn,
-            example_evaluations: per_member * population.len() as u64,
-        })
+        Ok(consumed(tasks, inner, population.len()))
     }
 
     fn write_back(&mut self, population: &mut Population) {
@@ -125,5 +164,21 @@ impl Fitness for LifetimeFitness<'_> {
         for (i, adapted) in self.adapted.iter().enumerate() {
             population.genome_mut(i)[..weights].copy_from_slice(adapted);
         }
+    }
+}
+
+/// What a generation consumes: its tasks drawn once; every member's lifetime evaluations.
+fn consumed(tasks: &[FewShotTask], inner: &InnerLoop, members: usize) -> Consumed {
+    let drawn: u64 = tasks
+        .iter()
+        .map(|t| (t.support.len() + t.query.len()) as u64)
+        .sum();
+    let per_member: u64 = tasks
+        .iter()
+        .map(|t| (inner.steps * t.support.len() + t.query.len()) as u64)
+        .sum();
+    Consumed {
+        examples_drawn: drawn,
+        example_evaluations: per_member * members as u64,
     }
 }

@@ -14,6 +14,7 @@ mod architecture;
 mod curvature;
 mod error;
 mod kernels;
+pub mod lanes;
 pub mod loss;
 mod network;
 mod passes;
@@ -23,6 +24,7 @@ mod tying;
 
 pub use architecture::{Activation, Architecture, Head};
 pub use error::NetError;
+pub use lanes::{LANES, Lane, LanePlan, LaneScratch, Shots};
 pub use loss::{Loss, Targets};
 pub use network::{Init, Initializer, Network, Params};
 pub use passes::Workspace;

@@ -10,9 +10,16 @@
 //! baseline target. The two builds differ only in that the products fuse their
 //! multiply-adds, so a machine always gives the same bits, whatever the thread count or
 //! the caller (a network alone or inside a population).
+//!
+//! `lanes` is the other layout: many small networks at once, one member per SIMD lane,
+//! for a whole lifetime; its entry point [`lane_lifetime`] dispatches the same way, with
+//! an AVX-512 build on top.
 
 mod cross_entropy;
 mod gemm;
+mod lanes;
+
+pub use lanes::lane_lifetime;
 
 use gemm::{Epilogue, Strided, gemm};
 

@@ -1,0 +1,120 @@
+//! [`LifetimeFitness`](super::LifetimeFitness) through the lane kernels: the population
+//! cut into groups of [`LANES`] members (the last one padded with copies of its last
+//! member, whose results are dropped), each group's lifetimes run together, the groups in
+//! parallel. Each group's numbers depend only on its members, so the result is the same
+//! for any thread count.
+
+use rayon::prelude::*;
+
+use super::super::family::FewShotTask;
+use super::super::inner::InnerLoop;
+use super::rate;
+use crate::evolve::Population;
+use crate::net::{LANES, Lane, LanePlan, LaneScratch, NetError, Shots, Targets};
+use crate::task::Dataset;
+
+/// The examples of a regression data set as lane shots; `None` for class labels.
+pub(super) fn shots(data: &Dataset) -> Option<Shots<'_>> {
+    match data.targets() {
+        Targets::Values(values) => Some(Shots {
+            inputs: &data.inputs,
+            values,
+        }),
+        Targets::Classes(_) => None,
+    }
+}
+
+/// Buffers of one worker: the group's initial genes, its adapted genes, the kernels'.
+#[derive(Default)]
+struct GroupScratch {
+    init: Vec<Lane>,
+    genes: Vec<Lane>,
+    kernel: LaneScratch,
+}
+
+/// What one lane group yields: each member's fitness and, when kept, its adapted genes.
+type GroupResult = Result<(Vec<f32>, Vec<Vec<f32>>), NetError>;
+
+/// Every member's mean query loss over `tasks` into `fitness`; with `keep_adapted`, each
+/// member's genes after its lifetime on the last task into `adapted` (else it is cleared).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn evaluate(
+    plan: &LanePlan,
+    population: &Population,
+    tasks: &[FewShotTask],
+    inner: &InnerLoop,
+    evolve_lr: bool,
+    keep_adapted: bool,
+    fitness: &mut [f32],
+    adapted: &mut Vec<Vec<f32>>,
+) -> Result<(), NetError> {
+    let weights = plan.genome_len();
+    let starts: Vec<usize> = (0..population.len()).step_by(LANES).collect();
+    let groups: Vec<GroupResult> = starts
+        .par_iter()
+        .map_init(GroupScratch::default, |s, &start| {
+            let end = (start + LANES).min(population.len());
+            let members: Vec<&[f32]> = (start..end).map(|i| population.genome(i)).collect();
+            plan.pack(&members, &mut s.init);
+            let layer_lrs: Vec<Lane> = (0..plan.layers())
+                .map(|l| {
+                    std::array::from_fn(|m| {
+                        let member = members[m.min(members.len() - 1)];
+                        if evolve_lr {
+                            rate(member[weights + l])
+                        } else {
+                            inner.lr
+                        }
+                    })
+                })
+                .collect();
+            let mut total = [0.0f64; LANES];
+            s.genes.clone_from(&s.init);
+            for task in tasks {
+                s.genes.clone_from(&s.init);
+                let (support, query) = (shots(&task.support), shots(&task.query));
+                let (Some(support), Some(query)) = (support, query) else {
+                    unreachable!("the caller checked that every task is a regression");
+                };
+                let loss = plan.lifetime(
+                    &mut s.genes,
+                    &layer_lrs,
+                    inner.steps,
+                    support,
+                    query,
+                    &mut s.kernel,
+                )?;
+                // Rounded to f32 per task, as the per-member path's query loss is.
+                for (t, l) in total.iter_mut().zip(loss) {
+                    *t += l as f32 as f64;
+                }
+            }
+            let n = members.len();
+            let values = total[..n]
+                .iter()
+                .map(|&t| (t / tasks.len().max(1) as f64) as f32)
+                .collect();
+            let kept = if keep_adapted {
+                (0..n)
+                    .map(|m| {
+                        let mut genome = vec![0.0; weights];
+                        plan.unpack(&s.genes, m, &mut genome);
+                        genome
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok((values, kept))
+        })
+        .collect();
+    adapted.clear();
+    let mut at = 0;
+    for group in groups {
+        let (values, kept) = group?;
+        fitness[at..at + values.len()].copy_from_slice(&values);
+        at += values.len();
+        adapted.extend(kept);
+    }
+    Ok(())
+}

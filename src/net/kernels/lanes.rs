@@ -1,0 +1,353 @@
+//! Lane kernels: a whole lifetime (SGD steps on a support set, then the query loss) of
+//! `LANES` population members at once, one member per SIMD lane.
+//!
+//! Genes are population-major: gene `g` of every member sits in one [`Lane`], so the
+//! products below are plain loops over `[f32; LANES]` that the compiler turns into
+//! vector instructions, however narrow the layers (a 1-40-40-1 network has no product
+//! wide enough for the row-major kernels to fill a register). Lanes never mix: each lane
+//! computes exactly the scalar sums written in the comments, in the order written, so
+//! every build with fused multiply-adds gives the same bits, whatever its vector width.
+//!
+//! Dense layers, a linear head and mean squared error only; `net::lanes` decides when
+//! these apply.
+
+use super::madd;
+#[cfg(target_arch = "x86_64")]
+use crate::cpu;
+use crate::net::Activation;
+use crate::net::architecture::tanh;
+use crate::net::lanes::{LANES, Lane, LanePlan, LaneScratch, Shots};
+
+/// The lane kernels' dispatch: as `multiversion!`, with a third build for AVX-512F (+ FMA)
+/// when [`cpu::simd`] has it. Both FMA builds fuse the same multiply-adds lane by lane, so
+/// they give the same bits; only the register width differs.
+#[allow(clippy::too_many_arguments)]
+pub fn lane_lifetime(
+    plan: &LanePlan,
+    genes: &mut [Lane],
+    layer_lrs: &[Lane],
+    steps: usize,
+    support: Shots,
+    query: Shots,
+    scratch: &mut LaneScratch,
+) -> [f64; LANES] {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        fn avx512_fma(
+            plan: &LanePlan,
+            genes: &mut [Lane],
+            layer_lrs: &[Lane],
+            steps: usize,
+            support: Shots,
+            query: Shots,
+            scratch: &mut LaneScratch,
+        ) -> [f64; LANES] {
+            lifetime::<true>(plan, genes, layer_lrs, steps, support, query, scratch)
+        }
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2_fma(
+            plan: &LanePlan,
+            genes: &mut [Lane],
+            layer_lrs: &[Lane],
+            steps: usize,
+            support: Shots,
+            query: Shots,
+            scratch: &mut LaneScratch,
+        ) -> [f64; LANES] {
+            lifetime::<true>(plan, genes, layer_lrs, steps, support, query, scratch)
+        }
+        let level = cpu::simd();
+        if level.has_avx512_fma() {
+            // SAFETY: the CPU has AVX-512F, AVX2 and FMA, checked just above.
+            return unsafe { avx512_fma(plan, genes, layer_lrs, steps, support, query, scratch) };
+        }
+        if level.has_avx2_fma() {
+            // SAFETY: the CPU has AVX2 and FMA, checked just above.
+            return unsafe { avx2_fma(plan, genes, layer_lrs, steps, support, query, scratch) };
+        }
+    }
+    lifetime::<false>(plan, genes, layer_lrs, steps, support, query, scratch)
+}
+
+/// Output tile of the products: four lanes of accumulators per input read (five loads
+/// for four multiply-adds instead of eight).
+const TILE: usize = 4;
+
+#[inline(always)]
+fn fma_lane<const FMA: bool>(acc: &mut Lane, a: &Lane, b: &Lane) {
+    for m in 0..LANES {
+        acc[m] = madd::<FMA>(a[m], b[m], acc[m]);
+    }
+}
+
+#[inline(always)]
+fn map_lane(v: &mut Lane, f: impl Fn(f32) -> f32) {
+    v.iter_mut().for_each(|x| *x = f(*x));
+}
+
+/// `v = f(v)`, one loop per activation so that each body vectorises.
+#[inline(always)]
+fn activate(activation: Activation, v: &mut Lane) {
+    match activation {
+        Activation::Tanh => map_lane(v, tanh),
+        Activation::Relu => map_lane(v, |z| Activation::Relu.apply(z)),
+        Activation::Sigmoid => map_lane(v, |z| Activation::Sigmoid.apply(z)),
+        Activation::Identity => {}
+    }
+}
+
+/// `d *= f'(a)`, the derivative written through the output `a` as in the scalar pass.
+#[inline(always)]
+fn scale_by_derivative(activation: Activation, d: &mut Lane, a: &Lane) {
+    let mut each = |f: fn(f32) -> f32| {
+        for m in 0..LANES {
+            d[m] *= f(a[m]);
+        }
+    };
+    match activation {
+        Activation::Tanh => each(|a| Activation::Tanh.derivative_from_output(a)),
+        Activation::Relu => each(|a| Activation::Relu.derivative_from_output(a)),
+        Activation::Sigmoid => each(|a| Activation::Sigmoid.derivative_from_output(a)),
+        Activation::Identity => {}
+    }
+}
+
+/// Columns `j..j + T` of one row: `z[j + t] = f(bias[j + t] + Σ_i x[i] · w[i, j + t])`,
+/// summed over `i` in order.
+#[inline(always)]
+fn forward_tile<const T: usize, const FMA: bool>(
+    x: &[Lane],
+    w: &[Lane],
+    bias: &[Lane],
+    n: usize,
+    j: usize,
+    activation: Activation,
+    z: &mut [Lane],
+) {
+    let mut acc: [Lane; T] = std::array::from_fn(|t| bias[j + t]);
+    for (i, xi) in x.iter().enumerate() {
+        let row = &w[i * n + j..i * n + j + T];
+        for t in 0..T {
+            fma_lane::<FMA>(&mut acc[t], xi, &row[t]);
+        }
+    }
+    for (t, mut a) in acc.into_iter().enumerate() {
+        activate(activation, &mut a);
+        z[j + t] = a;
+    }
+}
+
+/// `z[batch, n] = f(x[batch, k] · w[k, n] + bias[n])`, in lanes.
+#[inline(always)]
+fn forward_layer<const FMA: bool>(
+    (k, n): (usize, usize),
+    x: &[Lane],
+    w: &[Lane],
+    bias: &[Lane],
+    activation: Activation,
+    z: &mut [Lane],
+) {
+    for (xb, zb) in x.chunks_exact(k).zip(z.chunks_exact_mut(n)) {
+        let mut j = 0;
+        while j + TILE <= n {
+            forward_tile::<TILE, FMA>(xb, w, bias, n, j, activation, zb);
+            j += TILE;
+        }
+        for j in j..n {
+            forward_tile::<1, FMA>(xb, w, bias, n, j, activation, zb);
+        }
+    }
+}
+
+/// Rows `i..i + T` of `∂x[b] = f'(a[b]) ⊙ (w · δ[b])`: `Σ_j w[i, j] · δ[b, j]`, in order.
+#[inline(always)]
+fn delta_tile<const T: usize, const FMA: bool>(
+    delta: &[Lane],
+    w: &[Lane],
+    n: usize,
+    i: usize,
+    activation: Activation,
+    a: &[Lane],
+    out: &mut [Lane],
+) {
+    let mut acc = [[0.0f32; LANES]; T];
+    for (j, d) in delta.iter().enumerate() {
+        for t in 0..T {
+            fma_lane::<FMA>(&mut acc[t], &w[(i + t) * n + j], d);
+        }
+    }
+    for (t, mut s) in acc.into_iter().enumerate() {
+        scale_by_derivative(activation, &mut s, &a[i + t]);
+        out[i + t] = s;
+    }
+}
+
+/// `∂x[batch, k] = f'(a) ⊙ (δ[batch, n] · wᵀ[n, k])`, where `a` is the layer's input
+/// (the previous layer's output) and `f` that layer's activation.
+#[inline(always)]
+fn backprop_layer<const FMA: bool>(
+    (k, n): (usize, usize),
+    delta: &[Lane],
+    w: &[Lane],
+    a: &[Lane],
+    activation: Activation,
+    out: &mut [Lane],
+) {
+    let rows = delta.chunks_exact(n).zip(a.chunks_exact(k));
+    for ((db, ab), ob) in rows.zip(out.chunks_exact_mut(k)) {
+        let mut i = 0;
+        while i + TILE <= k {
+            delta_tile::<TILE, FMA>(db, w, n, i, activation, ab, ob);
+            i += TILE;
+        }
+        for i in i..k {
+            delta_tile::<1, FMA>(db, w, n, i, activation, ab, ob);
+        }
+    }
+}
+
+/// Columns `j..j + T` of row `i` of the SGD step:
+/// `w[i, j] -= lr · Σ_b x[b, i] · δ[b, j]`, the sum over `b` in order, then one product
+/// and one subtraction (as the scalar `g -= lr · ∂g`).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn sgd_tile<const T: usize, const FMA: bool>(
+    x: &[Lane],
+    delta: &[Lane],
+    (k, n): (usize, usize),
+    i: usize,
+    j: usize,
+    lr: &Lane,
+    w: &mut [Lane],
+) {
+    let mut acc = [[0.0f32; LANES]; T];
+    for (xb, db) in x.chunks_exact(k).zip(delta.chunks_exact(n)) {
+        for t in 0..T {
+            fma_lane::<FMA>(&mut acc[t], &xb[i], &db[j + t]);
+        }
+    }
+    for (t, g) in acc.iter().enumerate() {
+        let wij = &mut w[i * n + j + t];
+        for m in 0..LANES {
+            wij[m] -= lr[m] * g[m];
+        }
+    }
+}
+
+/// One SGD step on a layer: `w[k, n] -= lr · xᵀ[k, batch] · δ[batch, n]` and
+/// `bias[n] -= lr · Σ_b δ[b, n]`.
+#[inline(always)]
+fn sgd_layer<const FMA: bool>(
+    (k, n): (usize, usize),
+    x: &[Lane],
+    delta: &[Lane],
+    lr: &Lane,
+    w: &mut [Lane],
+    bias: &mut [Lane],
+) {
+    for i in 0..k {
+        let mut j = 0;
+        while j + TILE <= n {
+            sgd_tile::<TILE, FMA>(x, delta, (k, n), i, j, lr, w);
+            j += TILE;
+        }
+        for j in j..n {
+            sgd_tile::<1, FMA>(x, delta, (k, n), i, j, lr, w);
+        }
+    }
+    for (j, b) in bias.iter_mut().enumerate() {
+        let mut sum = [0.0f32; LANES];
+        for db in delta.chunks_exact(n) {
+            for m in 0..LANES {
+                sum[m] += db[j][m];
+            }
+        }
+        for m in 0..LANES {
+            b[m] -= lr[m] * sum[m];
+        }
+    }
+}
+
+/// The forward pass of `shots` through every layer into `scratch.activations`.
+#[inline(always)]
+fn forward<const FMA: bool>(
+    plan: &LanePlan,
+    genes: &[Lane],
+    shots: Shots,
+    scratch: &mut LaneScratch,
+) {
+    scratch.prepare(plan, shots);
+    let LaneScratch {
+        input, activations, ..
+    } = scratch;
+    for l in 0..plan.layers() {
+        let shape = plan.layer_shape(l);
+        let (w, bias) = plan.layer_genes(genes, l);
+        let (before, after) = activations.split_at_mut(l);
+        let x: &[Lane] = if l == 0 { input } else { &before[l - 1] };
+        forward_layer::<FMA>(shape, x, w, bias, plan.activation(l), &mut after[0]);
+    }
+}
+
+/// `steps` full-batch SGD steps on `support` with per-layer rates `layer_lrs`, applied to
+/// `genes` in place; then each lane's mean squared error on `query`.
+#[inline(always)]
+fn lifetime<const FMA: bool>(
+    plan: &LanePlan,
+    genes: &mut [Lane],
+    layer_lrs: &[Lane],
+    steps: usize,
+    support: Shots,
+    query: Shots,
+    scratch: &mut LaneScratch,
+) -> [f64; LANES] {
+    let layers = plan.layers();
+    // ∂(mean over batch and outputs of err²)/∂z = 2·err / (batch · outputs), as in `Loss`.
+    let scale = 2.0 / support.values.len() as f32;
+    for _ in 0..steps {
+        forward::<FMA>(plan, genes, support, scratch);
+        let LaneScratch {
+            input,
+            activations,
+            delta,
+            delta_next,
+        } = &mut *scratch;
+        delta.clear();
+        delta.extend(
+            activations[layers - 1]
+                .iter()
+                .zip(support.values)
+                .map(|(z, &t)| {
+                    let mut d = *z;
+                    map_lane(&mut d, |z| (z - t) * scale);
+                    d
+                }),
+        );
+        for l in (0..layers).rev() {
+            let shape = plan.layer_shape(l);
+            let x: &[Lane] = if l == 0 { input } else { &activations[l - 1] };
+            if l > 0 {
+                // ∂x uses the weights before this step's update.
+                let (w, _) = plan.layer_genes(genes, l);
+                delta_next.resize(x.len(), [0.0; LANES]);
+                let activation = plan.activation(l - 1);
+                backprop_layer::<FMA>(shape, delta, w, x, activation, delta_next);
+            }
+            let (w, bias) = plan.layer_genes_mut(genes, l);
+            sgd_layer::<FMA>(shape, x, delta, &layer_lrs[l], w, bias);
+            if l > 0 {
+                std::mem::swap(delta, delta_next);
+            }
+        }
+    }
+    forward::<FMA>(plan, genes, query, scratch);
+    let mut total = [0.0f64; LANES];
+    for (z, &t) in scratch.activations[layers - 1].iter().zip(query.values) {
+        for m in 0..LANES {
+            let err = z[m] - t;
+            total[m] += (err * err) as f64;
+        }
+    }
+    total.map(|s| s / query.values.len() as f64)
+}
