@@ -20,7 +20,10 @@ pub mod evaluate;
 pub mod functions;
 mod ga;
 mod openai_es;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 mod population;
+pub mod share;
 pub mod sampling;
 pub mod segmentation;
 pub mod shaping;
@@ -39,6 +42,7 @@ pub use ga::{Crossover, Ga, GaConfig, Selection};
 pub use openai_es::{OpenAiEs, OpenAiEsConfig};
 pub use population::Population;
 pub use shaping::FitnessShaping;
+pub use share::{Group, GroupError, ThreadGroup, part};
 pub use snes::{Snes, SnesConfig};
 pub use termination::TerminationReason;
 

@@ -117,6 +117,10 @@ impl Fitness for LifetimeFitness<'_> {
         })
     }
 
+    fn writes_back(&self) -> bool {
+        self.lamarckian
+    }
+
     fn write_back(&mut self, population: &mut Population) {
         if !self.lamarckian {
             return;

@@ -88,6 +88,9 @@ pub fn execute(
         .build(function.x0(), None, learner_seed)
         .expect("validated when the experiment was loaded");
     let mut driver = Driver::new(strategy, FnFitness::new(|x: &[f32]| function.evaluate(x)));
+    if let Some(group) = context.take_group() {
+        driver.share(group);
+    }
     let mut best_so_far = f64::INFINITY;
     let mut to_target = None;
     let mut points = Vec::new();

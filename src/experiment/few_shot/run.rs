@@ -107,6 +107,9 @@ pub fn execute(
         rng::derive_seed(&[seed, rng::name_key(&arm.name)]),
     )
     .expect("validated");
+    if let Some(group) = context.take_group() {
+        outer.share(group);
+    }
     let started = std::time::Instant::now();
     let mut records = Vec::new();
     let eval_inner = experiment.evaluation.inner(arm);
