@@ -29,7 +29,9 @@ impl Launch {
     /// process one rank of the job's world.
     pub fn start() -> Self {
         #[cfg(feature = "mpi")]
-        if under_mpirun() && let Some(universe) = mpi::initialize() {
+        if under_mpirun()
+            && let Some(universe) = mpi::initialize()
+        {
             let world = universe.world();
             return Self {
                 cluster: Box::new(baldwin::experiment::runner::mpi::MpiCluster::new(world)),

@@ -27,10 +27,7 @@ fn bits(values: &[f32]) -> Vec<u32> {
 }
 
 /// `GENERATIONS` generations of `driver`, calling `before` ahead of each.
-fn trace<S: Strategy, F: Fitness>(
-    mut driver: Driver<S, F>,
-    before: impl Fn(u64, &mut F),
-) -> Trace {
+fn trace<S: Strategy, F: Fitness>(mut driver: Driver<S, F>, before: impl Fn(u64, &mut F)) -> Trace {
     let mut trace = Trace {
         centres: Vec::new(),
         fitness: Vec::new(),
@@ -79,7 +76,10 @@ fn assert_identical<S: Strategy, F: Fitness>(
         let (alone, shared) = alone_and_shared(members, &build, &before);
         assert_eq!(alone.bytes_sent, 0);
         for (rank, mut trace) in shared.into_iter().enumerate() {
-            assert!(trace.bytes_sent > 0, "{members} members: rank {rank} sent nothing");
+            assert!(
+                trace.bytes_sent > 0,
+                "{members} members: rank {rank} sent nothing"
+            );
             trace.bytes_sent = 0;
             assert_eq!(trace, alone, "{members} members: rank {rank} differs");
         }
@@ -101,7 +101,12 @@ fn shared_openai_es_is_the_lone_run_bit_for_bit() {
         ..Default::default()
     };
     assert_identical(
-        || Driver::new(OpenAiEs::new(config.clone(), vec![0.5; 12], 3).unwrap(), rosenbrock()),
+        || {
+            Driver::new(
+                OpenAiEs::new(config.clone(), vec![0.5; 12], 3).unwrap(),
+                rosenbrock(),
+            )
+        },
         no_tasks,
     );
 }
@@ -113,7 +118,12 @@ fn shared_snes_is_the_lone_run_bit_for_bit() {
         ..Default::default()
     };
     assert_identical(
-        || Driver::new(Snes::new(config.clone(), vec![0.5; 12], 4).unwrap(), rosenbrock()),
+        || {
+            Driver::new(
+                Snes::new(config.clone(), vec![0.5; 12], 4).unwrap(),
+                rosenbrock(),
+            )
+        },
         no_tasks,
     );
 }
@@ -128,7 +138,12 @@ fn shared_cma_es_full_and_separable_are_the_lone_runs_bit_for_bit() {
             ..Default::default()
         };
         assert_identical(
-            || Driver::new(CmaEs::new(config.clone(), vec![0.5; 10], 5).unwrap(), rosenbrock()),
+            || {
+                Driver::new(
+                    CmaEs::new(config.clone(), vec![0.5; 10], 5).unwrap(),
+                    rosenbrock(),
+                )
+            },
             no_tasks,
         );
     }
@@ -178,11 +193,21 @@ fn lifetime(net: &Network, lamarckian: bool) -> LifetimeFitness<'_> {
 #[test]
 fn shared_lamarckian_ga_gathers_written_back_genomes_bit_for_bit() {
     let net = sine_net();
-    let build = || Driver::new(Ga::for_network(ga_config(), &net, 8).unwrap(), lifetime(&net, true));
+    let build = || {
+        Driver::new(
+            Ga::for_network(ga_config(), &net, 8).unwrap(),
+            lifetime(&net, true),
+        )
+    };
     let set_tasks = |generation, fitness: &mut LifetimeFitness| fitness.tasks = tasks(generation);
     assert_identical(build, set_tasks);
     // Write-back changes the run, so the gathered genomes are what makes it match.
-    let baldwinian = || Driver::new(Ga::for_network(ga_config(), &net, 8).unwrap(), lifetime(&net, false));
+    let baldwinian = || {
+        Driver::new(
+            Ga::for_network(ga_config(), &net, 8).unwrap(),
+            lifetime(&net, false),
+        )
+    };
     let (lamarckian, _) = alone_and_shared(1, build, set_tasks);
     let (baldwinian, _) = alone_and_shared(1, baldwinian, set_tasks);
     assert_ne!(lamarckian.centres, baldwinian.centres);
@@ -191,7 +216,12 @@ fn shared_lamarckian_ga_gathers_written_back_genomes_bit_for_bit() {
 #[test]
 fn shared_drivers_count_evaluations_and_drawn_examples_as_a_lone_driver_does() {
     let net = sine_net();
-    let build = || Driver::new(Ga::for_network(ga_config(), &net, 9).unwrap(), lifetime(&net, false));
+    let build = || {
+        Driver::new(
+            Ga::for_network(ga_config(), &net, 9).unwrap(),
+            lifetime(&net, false),
+        )
+    };
     let set_tasks = |generation, fitness: &mut LifetimeFitness| fitness.tasks = tasks(generation);
     let (alone, shared) = alone_and_shared(3, build, set_tasks);
     // 11 members × 2 tasks × (3 steps × 5 support + 6 query) per generation; 2 × (5 + 6)

@@ -19,14 +19,14 @@ mod driver;
 pub mod evaluate;
 pub mod functions;
 mod ga;
-mod openai_es;
 #[cfg(feature = "mpi")]
 pub mod mpi;
+mod openai_es;
 mod population;
-pub mod share;
 pub mod sampling;
 pub mod segmentation;
 pub mod shaping;
+pub mod share;
 mod snes;
 mod termination;
 

@@ -20,8 +20,7 @@ use super::super::files::{RunStamp, rows_from};
 use super::super::pipeline::{Experiment, Report, RunContext};
 use super::super::progress::Observer;
 use super::{
-    Finished, FolderLock, RunError, RunOptions, Survey, plan_of, report, run, run_id,
-    store, survey,
+    Finished, FolderLock, RunError, RunOptions, Survey, plan_of, report, run, run_id, store, survey,
 };
 use crate::evolve::{Group, ThreadGroup};
 
@@ -114,7 +113,9 @@ pub fn run_on<E: Experiment>(
             Err(e) => failure = Some(e),
         }
     }
-    let message = kept.as_ref().map_or_else(Vec::new, |(_, s)| encode_jobs(&s.pending));
+    let message = kept
+        .as_ref()
+        .map_or_else(Vec::new, |(_, s)| encode_jobs(&s.pending));
     let message = cluster.broadcast(message);
     if let Some(e) = failure {
         return Err(e);
@@ -140,7 +141,11 @@ pub fn run_on<E: Experiment>(
         let first = group.rank() == 0;
         let shares = experiment.splits_population(pending[job].0) && group.size() > 1;
         Share {
-            jobs: if first || shares { vec![job] } else { Vec::new() },
+            jobs: if first || shares {
+                vec![job]
+            } else {
+                Vec::new()
+            },
             group: shares.then_some(group),
         }
     };
@@ -234,7 +239,13 @@ impl<R: super::super::pipeline::Row> Root<R> {
         finished: Finished<R>,
         observer: &dyn Observer,
     ) -> Result<(), RunError> {
-        store(experiment, &options.out, &self.survey.arms, &finished, observer)?;
+        store(
+            experiment,
+            &options.out,
+            &self.survey.arms,
+            &finished,
+            observer,
+        )?;
         self.survey.done.insert(finished.job, finished.rows);
         Ok(())
     }

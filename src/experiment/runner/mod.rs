@@ -26,18 +26,16 @@ use rayon::prelude::*;
 use thiserror::Error;
 
 pub use super::files::differences;
-use super::files::{
-    RunStamp, fingerprint, network_file, read_rows, rows_csv, slug, write_atomic,
-};
+use super::files::{RunStamp, fingerprint, network_file, read_rows, rows_csv, slug, write_atomic};
 use super::pipeline::{Experiment, Report, Row, RunContext};
 use super::progress::{Observer, RunId, RunSummary};
 use crate::net::NetError;
 
 pub mod cluster;
 mod lock;
-mod survey;
 #[cfg(feature = "mpi")]
 pub mod mpi;
+mod survey;
 
 pub use cluster::{Alone, Cluster, run_on};
 pub use lock::FolderLock;

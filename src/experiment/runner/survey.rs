@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::super::files::{RunStamp, differences, fingerprint, network_file, rows_from, write_atomic};
+use super::super::files::{
+    RunStamp, differences, fingerprint, network_file, rows_from, write_atomic,
+};
 use super::super::pipeline::{Experiment, Row};
 use super::super::progress::{Observer, Plan};
 use super::{RunError, RunOptions, io_error, run_file};
