@@ -12,6 +12,10 @@ use baldwin::rng;
 
 const GENERATIONS: u64 = 20;
 
+/// One test's group at a time: run concurrently by the harness, groups of several tests
+/// were seen to stall (not yet understood; every test passes alone and in sequence).
+static ONE_GROUP_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// What a run shows of itself after each generation: the centre's genes, the last
 /// fitness values (as bits, so that NaN compares), the totals and the bytes sent.
 #[derive(Debug, PartialEq)]
@@ -52,6 +56,9 @@ fn alone_and_shared<S: Strategy, F: Fitness>(
     build: impl Fn() -> Driver<S, F> + Sync,
     before: impl Fn(u64, &mut F) + Sync,
 ) -> (Trace, Vec<Trace>) {
+    let _turn = ONE_GROUP_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let alone = trace(build(), &before);
     let shared = std::thread::scope(|scope| {
         let handles: Vec<_> = ThreadGroup::new(members)
