@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The cluster checks (issue 14): built with `--features mpi`, every experiment kind run
-# under mpirun with 2 and with 5 ranks writes the runs.csv of the single-process run,
+# under mpirun with 2, 3 and 5 ranks writes the runs.csv of the single-process run,
 # wall-time columns aside; 5 ranks exceed the runs of the small fixtures, so there
 # populations are shared by groups of ranks. Then a rank is killed mid-run: the job
 # must end, not hang, and `--resume` must complete the folder to the same runs.csv.
@@ -32,7 +32,7 @@ for file in experiments/xor.toml tests/fixtures/mpi-compare.toml \
   name="$(basename "$file" .toml)"
   echo "== $name"
   "$baldwin" run "$file" --out "$work/$name-1" --quiet
-  for ranks in 2 5; do
+  for ranks in 2 3 5; do
     "${mpirun[@]}" -np "$ranks" "$baldwin" run "$file" --out "$work/$name-$ranks" --quiet
     echo -n "$ranks ranks: "
     same "$work/$name-1" "$work/$name-$ranks"
