@@ -87,6 +87,10 @@ fn reporter(job: usize, pending: usize, size: usize) -> usize {
     }
 }
 
+/// Rank 0's outcome of [`run_on`]: every row, in arm then seed order, and the report;
+/// `None` on every other rank.
+pub type Outcome<R> = Result<Option<(Vec<R>, Report)>, RunError>;
+
 /// Run `experiment` over `cluster` into `options.out` (see the module's description).
 /// Rank 0 returns every row and the report; every other rank `None`. With one process
 /// this is [`run`].
@@ -97,7 +101,7 @@ pub fn run_on<E: Experiment>(
     options: &RunOptions,
     observer: &dyn Observer,
     stop: &AtomicBool,
-) -> Result<Option<(Vec<E::Row>, Report)>, RunError> {
+) -> Outcome<E::Row> {
     let (rank, size) = (cluster.rank(), cluster.size());
     if size == 1 {
         return run(experiment, resolved, options, observer, stop).map(Some);
