@@ -6,11 +6,11 @@
 //! prints the summaries and decides what to delete.
 
 mod bars;
+mod launch;
+mod signals;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use baldwin::experiment::{
     self, AnyExperiment, ConfigError, RunError, RunOptions, reference, steer,
@@ -171,9 +171,11 @@ impl From<RunError> for Failure {
 }
 
 fn main() -> ExitCode {
+    let launch = launch::Launch::start();
     let cli = Cli::parse();
     let result = match cli.command {
         None => run_text(
+            &launch,
             Path::new("experiments/quickstart.toml (embedded)"),
             QUICKSTART,
         ),
@@ -184,7 +186,9 @@ fn main() -> ExitCode {
             resume: _,
             quiet,
             force,
-        }) => run_files(&files, out.as_deref(), seeds, force, !quiet),
+        }) => run_files(&launch, &files, out.as_deref(), seeds, force, !quiet),
+        // Under mpirun every command but `run` is rank 0's alone.
+        Some(_) if !launch.is_root() => Ok(()),
         Some(Command::Validate { files, resolved }) => validate(&files, resolved),
         Some(Command::List) => {
             print!("{}", reference::reference());
@@ -193,63 +197,23 @@ fn main() -> ExitCode {
         Some(Command::Plot { dirs, index, steer }) => plot(&dirs, index, steer),
         Some(Command::Analyze { dir }) => analyze(&dir),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::BadInput(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Running(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
-        }
-        Err(Failure::Interrupted(code)) => {
-            eprintln!("{}", RunError::Interrupted);
-            ExitCode::from(code)
-        }
-    }
+    let (code, message) = match result {
+        Ok(()) => return ExitCode::SUCCESS,
+        Err(Failure::BadInput(message)) => (2, format!("error: {message}")),
+        Err(Failure::Running(message)) => (1, format!("error: {message}")),
+        Err(Failure::Interrupted(code)) => (code, RunError::Interrupted.to_string()),
+    };
+    launch.fail(code, &message)
 }
 
-/// Flags raised by Ctrl-C (SIGINT) and by SIGTERM: either stops the runs cleanly (finished
-/// runs are saved, unfinished ones checkpointed; the same command continues them), and the exit code says which one it was.
-struct Signals {
-    interrupt: Arc<AtomicBool>,
-    terminate: Arc<AtomicBool>,
-    stop: Arc<AtomicBool>,
-}
-
-impl Signals {
-    fn register() -> Self {
-        let signals = Signals {
-            interrupt: Arc::new(AtomicBool::new(false)),
-            terminate: Arc::new(AtomicBool::new(false)),
-            stop: Arc::new(AtomicBool::new(false)),
-        };
-        use signal_hook::consts::{SIGINT, SIGTERM};
-        for (signal, flag) in [(SIGINT, &signals.interrupt), (SIGTERM, &signals.terminate)] {
-            let _ = signal_hook::flag::register(signal, flag.clone());
-            let _ = signal_hook::flag::register(signal, signals.stop.clone());
-        }
-        signals
-    }
-
-    /// The exit code of a run stopped by a signal: 128 + its number.
-    fn exit_code(&self) -> u8 {
-        if self.terminate.load(Ordering::Relaxed) && !self.interrupt.load(Ordering::Relaxed) {
-            143
-        } else {
-            130
-        }
-    }
-}
-
-fn run_text(path: &Path, text: &str) -> Result<(), Failure> {
+fn run_text(launch: &launch::Launch, path: &Path, text: &str) -> Result<(), Failure> {
     let experiment = experiment::parse_any(path, text)?;
     let out = PathBuf::from("results").join(experiment.name());
-    execute(&experiment, &out, false, true)
+    execute(launch, &experiment, &out, false, true)
 }
 
 fn run_files(
+    launch: &launch::Launch,
     paths: &[PathBuf],
     out: Option<&Path>,
     seeds: Option<u64>,
@@ -281,12 +245,13 @@ fn run_files(
         experiments.push((e, dir));
     }
     for (e, dir) in &experiments {
-        execute(e, dir, force, progress)?;
+        execute(launch, e, dir, force, progress)?;
     }
     Ok(())
 }
 
 fn execute(
+    launch: &launch::Launch,
     experiment: &AnyExperiment,
     out: &Path,
     force: bool,
@@ -298,20 +263,25 @@ fn execute(
             out.display()
         )));
     }
-    let signals = Signals::register();
+    let signals = signals::Signals::register();
+    // Only rank 0 of an mpirun job draws bars and prints.
+    let progress = progress && launch.is_root();
     let stop = &signals.stop;
     let options = RunOptions {
         force,
         ..RunOptions::new(out.to_path_buf())
     };
+    let cluster = launch.cluster();
     let report = if progress {
-        experiment.run(&options, &bars::Bars::new(), stop)
+        experiment.run_on(cluster, &options, &bars::Bars::new(), stop)
     } else {
-        experiment.run(&options, &experiment::Silent, stop)
+        experiment.run_on(cluster, &options, &experiment::Silent, stop)
     };
     let report = match report {
         Err(RunError::Interrupted) => return Err(Failure::Interrupted(signals.exit_code())),
-        other => other?,
+        Ok(None) => return Ok(()),
+        Ok(Some(report)) => report,
+        Err(other) => return Err(other.into()),
     };
     if progress {
         println!("{}", report.markdown);

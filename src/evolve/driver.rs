@@ -21,6 +21,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::share::{Group, GroupError, f32_bytes, f32s, part};
 use super::{EvolveError, Generation, Population, Strategy};
 
 /// What scoring a population consumed, on the two sample axes.
@@ -62,6 +63,12 @@ pub trait Fitness {
     /// learned in their lifetime back into their genomes. Called only for strategies that
     /// keep their members between generations (a GA); does nothing by default.
     fn write_back(&mut self, _population: &mut Population) {}
+
+    /// Whether [`write_back`](Self::write_back) changes genomes. A driver shared by a
+    /// [`Group`] then gathers every slice's rewritten genomes; false by default.
+    fn writes_back(&self) -> bool {
+        false
+    }
 }
 
 /// Why a generation could not be completed.
@@ -73,6 +80,9 @@ pub enum DriverError<E: std::error::Error + 'static> {
     /// The strategy refused the fitness values.
     #[error("strategy: {0}")]
     Strategy(#[from] EvolveError),
+    /// The members of the group sharing the run could not exchange their values.
+    #[error("group: {0}")]
+    Group(#[from] GroupError),
 }
 
 /// Everything a driver has consumed so far.
@@ -86,13 +96,40 @@ pub struct Totals {
     pub consumed: Consumed,
 }
 
+/// The group a driver shares its population with, and what it has sent to it.
+struct Sharing {
+    group: Box<dyn Group>,
+    bytes_sent: u64,
+}
+
+impl std::fmt::Debug for Sharing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sharing")
+            .field("rank", &self.group.rank())
+            .field("size", &self.group.size())
+            .field("bytes_sent", &self.bytes_sent)
+            .finish()
+    }
+}
+
+impl Sharing {
+    /// Every member's `mine`, counting this member's bytes once per other member.
+    fn all_gather(&mut self, mine: &[u8]) -> Result<Vec<Vec<u8>>, GroupError> {
+        self.bytes_sent += (mine.len() * (self.group.size() - 1)) as u64;
+        self.group.all_gather(mine)
+    }
+}
+
 /// Runs a [`Strategy`] against a [`Fitness`], one generation per [`step`](Self::step).
+/// [`shared_by`](Self::shared_by) a [`Group`], it scores only its slice of each
+/// population and exchanges fitness values with the group (see [`super::share`]).
 #[derive(Debug)]
 pub struct Driver<S, F> {
     strategy: S,
     fitness: F,
     scores: Vec<f32>,
     totals: Totals,
+    sharing: Option<Sharing>,
 }
 
 impl<S: Strategy, F: Fitness> Driver<S, F> {
@@ -103,6 +140,7 @@ impl<S: Strategy, F: Fitness> Driver<S, F> {
             fitness,
             scores: Vec::new(),
             totals: Totals::default(),
+            sharing: None,
         }
     }
 
@@ -122,19 +160,46 @@ impl<S: Strategy, F: Fitness> Driver<S, F> {
         self.totals = totals;
     }
 
+    /// This driver, scoring only its [`part`] of each population and exchanging fitness
+    /// values (and, under write-back, genomes) with the other members of `group`. Every
+    /// member must build the same strategy and fitness; every member then tells the same
+    /// values, so the run is bit for bit the run of a driver alone.
+    pub fn shared_by(mut self, group: impl Group + 'static) -> Self {
+        self.share(Box::new(group));
+        self
+    }
+
+    /// [`shared_by`](Self::shared_by) in place, for a driver kept behind a pointer.
+    pub fn share(&mut self, group: Box<dyn Group>) {
+        self.sharing = (group.size() > 1).then_some(Sharing {
+            group,
+            bytes_sent: 0,
+        });
+    }
+
+    /// Bytes this member has sent to the others of its group (0 alone).
+    pub fn bytes_sent(&self) -> u64 {
+        self.sharing.as_ref().map_or(0, |s| s.bytes_sent)
+    }
+
     /// One generation: ask, evaluate, (write back), tell. The report carries the
     /// generation's charge on both sample axes.
     pub fn step(&mut self) -> Result<Generation, DriverError<F::Error>> {
         let generation = self.strategy.generation();
-        let population = self.strategy.ask();
-        self.scores.resize(population.len(), 0.0);
-        let consumed = self
-            .fitness
-            .evaluate(generation, population, &mut self.scores)
-            .map_err(DriverError::Fitness)?;
-        if let Some(members) = self.strategy.population_mut() {
-            self.fitness.write_back(members);
-        }
+        let consumed = if self.sharing.is_some() {
+            self.shared_evaluation(generation)?
+        } else {
+            let population = self.strategy.ask();
+            self.scores.resize(population.len(), 0.0);
+            let consumed = self
+                .fitness
+                .evaluate(generation, population, &mut self.scores)
+                .map_err(DriverError::Fitness)?;
+            if let Some(members) = self.strategy.population_mut() {
+                self.fitness.write_back(members);
+            }
+            consumed
+        };
         let mut report = self.strategy.tell(&self.scores)?;
         report.examples_drawn = consumed.examples_drawn;
         report.example_evaluations = consumed.example_evaluations;
@@ -142,6 +207,58 @@ impl<S: Strategy, F: Fitness> Driver<S, F> {
         self.totals.evaluations += report.evaluations;
         self.totals.consumed += consumed;
         Ok(report)
+    }
+
+    /// Score this member's slice, then gather every slice's fitness values and
+    /// evaluations (and rewritten genomes under write-back) into the whole population's.
+    /// Every member draws the same examples, so those are counted once, not summed.
+    fn shared_evaluation(&mut self, generation: u64) -> Result<Consumed, DriverError<F::Error>> {
+        let sharing = self.sharing.as_mut().expect("called only when shared");
+        let (rank, size) = (sharing.group.rank(), sharing.group.size());
+        let population = self.strategy.ask();
+        let members = population.len();
+        let mut slice = population.members(part(members, rank, size));
+        let mut mine = vec![0.0; slice.len()];
+        let consumed = self
+            .fitness
+            .evaluate(generation, &slice, &mut mine)
+            .map_err(DriverError::Fitness)?;
+        let mut message = consumed.example_evaluations.to_le_bytes().to_vec();
+        message.extend(f32_bytes(&mine));
+        let gathered = sharing.all_gather(&message)?;
+        self.scores.resize(members, 0.0);
+        let mut evaluations = 0;
+        for (member, bytes) in gathered.iter().enumerate() {
+            let range = part(members, member, size);
+            let (count, values) = bytes.split_at_checked(8).ok_or(GroupError::Malformed {
+                member,
+                bytes: bytes.len(),
+                expected: "a count and fitness values".into(),
+            })?;
+            evaluations += u64::from_le_bytes(count.try_into().expect("8 bytes"));
+            let values = f32s(values, member, range.len())?;
+            self.scores[range].copy_from_slice(&values);
+        }
+        if self.fitness.writes_back()
+            && let Some(population) = self.strategy.population_mut()
+        {
+            self.fitness.write_back(&mut slice);
+            let gathered = sharing.all_gather(&f32_bytes(slice.genes()))?;
+            for (member, bytes) in gathered.iter().enumerate() {
+                let range = part(members, member, size);
+                let genes: usize = range.clone().map(|i| population.genome(i).len()).sum();
+                let mut values = f32s(bytes, member, genes)?.into_iter();
+                for i in range {
+                    for gene in population.genome_mut(i) {
+                        *gene = values.next().expect("counted above");
+                    }
+                }
+            }
+        }
+        Ok(Consumed {
+            examples_drawn: consumed.examples_drawn,
+            example_evaluations: evaluations,
+        })
     }
 
     /// The fitness values of the last generation, one per member.

@@ -19,11 +19,14 @@ mod driver;
 pub mod evaluate;
 pub mod functions;
 mod ga;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 mod openai_es;
 mod population;
 pub mod sampling;
 pub mod segmentation;
 pub mod shaping;
+pub mod share;
 mod snes;
 mod termination;
 
@@ -39,6 +42,7 @@ pub use ga::{Crossover, Ga, GaConfig, Selection};
 pub use openai_es::{OpenAiEs, OpenAiEsConfig};
 pub use population::Population;
 pub use shaping::FitnessShaping;
+pub use share::{Group, GroupError, ThreadGroup, part};
 pub use snes::{Snes, SnesConfig};
 pub use termination::TerminationReason;
 

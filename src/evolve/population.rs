@@ -122,6 +122,20 @@ impl Population {
             .collect()
     }
 
+    /// A copy of members `range` as a population of their own (bodies shared), in order:
+    /// what one member of a [`Group`](super::Group) scores.
+    pub fn members(&self, range: std::ops::Range<usize>) -> Population {
+        let start = self.offsets[range.start];
+        Population {
+            genes: self.genes[start..self.offsets[range.end]].to_vec(),
+            offsets: self.offsets[range.start..=range.end]
+                .iter()
+                .map(|o| o - start)
+                .collect(),
+            bodies: self.bodies.as_ref().map(|b| b[range].to_vec()),
+        }
+    }
+
     /// Whether any member carries its own network.
     pub fn has_bodies(&self) -> bool {
         self.bodies.is_some()

@@ -11,7 +11,20 @@ use super::few_shot::FewShotExperiment;
 use super::hinton_nowlan::HintonNowlanExperiment;
 use super::pipeline::{Experiment, Report};
 use super::progress::Observer;
-use super::runner::{self, RunError, RunOptions};
+use super::runner::{self, Alone, Cluster, RunError, RunOptions};
+
+/// [`runner::run_on`] without the rows.
+fn on<E: Experiment>(
+    cluster: &dyn Cluster,
+    experiment: &E,
+    resolved: &str,
+    options: &RunOptions,
+    observer: &dyn Observer,
+    stop: &AtomicBool,
+) -> Result<Option<Report>, RunError> {
+    runner::run_on(cluster, experiment, resolved, options, observer, stop)
+        .map(|done| done.map(|(_, report)| report))
+}
 
 crate::tagged_enum! {
     /// A validated experiment of any kind.
@@ -136,23 +149,30 @@ impl AnyExperiment {
         observer: &dyn Observer,
         stop: &AtomicBool,
     ) -> Result<Report, RunError> {
+        let report = self.run_on(&Alone, options, observer, stop)?;
+        Ok(report.expect("one process is rank 0"))
+    }
+
+    /// Run every (arm, seed) over the processes of `cluster` (see
+    /// [`runner::run_on`]); rank 0 writes the report and returns it, every other rank
+    /// returns `None`.
+    pub fn run_on(
+        &self,
+        cluster: &dyn Cluster,
+        options: &RunOptions,
+        observer: &dyn Observer,
+        stop: &AtomicBool,
+    ) -> Result<Option<Report>, RunError> {
         let resolved = self.resolved();
-        fn go<E: Experiment>(
-            e: &E,
-            resolved: &str,
-            options: &RunOptions,
-            observer: &dyn Observer,
-            stop: &AtomicBool,
-        ) -> Result<Report, RunError> {
-            runner::run(e, resolved, options, observer, stop).map(|(_, report)| report)
-        }
         let report = match self {
-            AnyExperiment::Compare(e) => go(e, &resolved, options, observer, stop),
-            AnyExperiment::FewShot(e) => go(e, &resolved, options, observer, stop),
-            AnyExperiment::HintonNowlan(e) => go(e, &resolved, options, observer, stop),
-            AnyExperiment::BlackBox(e) => go(e, &resolved, options, observer, stop),
+            AnyExperiment::Compare(e) => on(cluster, e, &resolved, options, observer, stop),
+            AnyExperiment::FewShot(e) => on(cluster, e, &resolved, options, observer, stop),
+            AnyExperiment::HintonNowlan(e) => on(cluster, e, &resolved, options, observer, stop),
+            AnyExperiment::BlackBox(e) => on(cluster, e, &resolved, options, observer, stop),
         }?;
-        self.with_page(report, &options.out)
+        report
+            .map(|report| self.with_page(report, &options.out))
+            .transpose()
     }
 
     /// Add the folder's `index.html` (see [`super::page`]) to a finished report.

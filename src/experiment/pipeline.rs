@@ -6,6 +6,7 @@
 //! over rayon, progress events, atomic per-run files, `--resume`, and building the report
 //! from the rows in memory. A new kind is one type implementing this trait.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,6 +17,7 @@ use serde::de::DeserializeOwned;
 use super::checkpoint::Checkpoint;
 use super::progress::{Observer, RunId};
 use super::runner::RunError;
+use crate::evolve::Group;
 use crate::net::{Network, SavedNetwork};
 
 /// One row of `runs.csv`: a logged point of one run.
@@ -36,9 +38,9 @@ pub trait Row: Serialize + DeserializeOwned + Clone + Send + Sync {
     }
 }
 
-/// What one run may consult while it works: the stop flag, the progress observer and its
-/// [checkpoint](super::checkpoint); and where it leaves its final network for the runner
-/// to save.
+/// What one run may consult while it works: the stop flag, the progress observer, its
+/// [checkpoint](super::checkpoint) and the group of processes computing it together (on a
+/// cluster); and where it leaves its final network for the runner to save.
 ///
 /// A run loop that checkpoints asks [`resume`](Self::resume) for its saved state once,
 /// before its first unit, and calls [`checkpoint`](Self::checkpoint) at every unit
@@ -49,6 +51,7 @@ pub struct RunContext<'a> {
     run: RunId,
     network: Mutex<Option<SavedNetwork>>,
     checkpoint: Option<Checkpoint>,
+    group: RefCell<Option<Box<dyn Group>>>,
 }
 
 impl<'a> RunContext<'a> {
@@ -60,6 +63,7 @@ impl<'a> RunContext<'a> {
             run,
             network: Mutex::new(None),
             checkpoint: None,
+            group: RefCell::new(None),
         }
     }
 
@@ -95,6 +99,21 @@ impl<'a> RunContext<'a> {
             let _ = checkpoint.save(&state());
         }
         stopped
+    }
+
+    /// This context, for a run that every member of `group` computes together: the
+    /// run's evolution driver takes the group ([`RunContext::take_group`]) and scores
+    /// only its member's part of each population.
+    pub fn with_group(self, group: Box<dyn Group>) -> Self {
+        *self.group.borrow_mut() = Some(group);
+        self
+    }
+
+    /// The group sharing this run's population, once: an experiment whose arm
+    /// [splits its population](Experiment::splits_population) hands it to its driver
+    /// ([`Driver::share`](crate::evolve::Driver::share)). `None` when the run is alone.
+    pub fn take_group(&self) -> Option<Box<dyn Group>> {
+        self.group.borrow_mut().take()
     }
 
     /// Hand the run's final network to the runner, which writes it (see
@@ -174,6 +193,12 @@ pub trait Experiment: Sync {
     /// missing (a folder from before networks were saved) is reused as it is, and
     /// recomputed with [`RunOptions::force`](super::runner::RunOptions::force).
     fn saves_networks(&self) -> bool {
+        false
+    }
+    /// Whether runs of `arm` evolve a population that the members of a group can share
+    /// (they take [`RunContext::take_group`]); a run that does not is computed by its
+    /// group's first member alone. False by default.
+    fn splits_population(&self, _arm: usize) -> bool {
         false
     }
     /// Tables and plots of every run's rows, written into `out`.

@@ -156,6 +156,10 @@ impl Fitness for LifetimeFitness<'_> {
         Ok(consumed(tasks, inner, population.len()))
     }
 
+    fn writes_back(&self) -> bool {
+        self.lamarckian
+    }
+
     fn write_back(&mut self, population: &mut Population) {
         if !self.lamarckian {
             return;

@@ -4,6 +4,10 @@ use thiserror::Error;
 /// the problem precisely enough to fix it without reading the code.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum NetError {
+    /// The processes computing one population together could not exchange their values
+    /// (one of them left).
+    #[error("the processes sharing this computation could not exchange values: {0}")]
+    Exchange(String),
     /// Fewer than two layer sizes (an input and an output).
     #[error("an architecture needs at least an input and an output layer, got {0} layer size(s)")]
     TooFewLayers(usize),

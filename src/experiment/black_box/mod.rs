@@ -304,6 +304,10 @@ impl Experiment for BlackBoxExperiment {
         .expect("experiments serialise to TOML")
     }
 
+    fn splits_population(&self, _arm: usize) -> bool {
+        true
+    }
+
     fn units_per_run(&self) -> (u64, &'static str) {
         (self.budget.evaluations, "evaluations")
     }

@@ -118,6 +118,9 @@ pub fn execute(
                 0,
             ),
         };
+    if let Some(group) = context.take_group() {
+        driver.share(group);
+    }
     while next < schedule.len() {
         let save = || Saved {
             strategy: driver.strategy().clone(),

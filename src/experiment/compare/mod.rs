@@ -274,6 +274,10 @@ impl Experiment for CompareExperiment {
         true
     }
 
+    fn splits_population(&self, arm: usize) -> bool {
+        matches!(self.arms[arm].learner, LearnerConfig::Evolution(_))
+    }
+
     fn report(&self, rows: &[Record], out: &Path) -> Result<Report, RunError> {
         report::write(self, rows, out)
     }

@@ -229,6 +229,7 @@ impl State<'_> {
                 driver.step().map_err(|e| match e {
                     DriverError::Fitness(e) => e,
                     DriverError::Strategy(e) => unreachable!("one value per member: {e}"),
+                    DriverError::Group(e) => NetError::Exchange(e.to_string()),
                 })?;
                 Ok(driver
                     .strategy()
@@ -308,6 +309,9 @@ pub fn execute(
         },
         None => (fresh(), Vec::new(), 0, std::time::Duration::ZERO),
     };
+    if let (State::Evolution(driver), Some(group)) = (&mut state, context.take_group()) {
+        driver.share(group);
+    }
     let mut ws = Workspace::new();
     if matches!(arm.learner, LearnerConfig::Evolution(_)) {
         // Built once per process, by whichever run asks first: not this run's cost.

@@ -319,6 +319,10 @@ impl Experiment for FewShotExperiment {
         .expect("experiments serialise to TOML")
     }
 
+    fn splits_population(&self, arm: usize) -> bool {
+        matches!(self.arms[arm].method, Method::Evolution(_))
+    }
+
     fn units_per_run(&self) -> (u64, &'static str) {
         (self.budget.outer_samples, "outer samples")
     }

@@ -118,6 +118,9 @@ pub fn execute(
         rng::derive_seed(&[seed, rng::name_key(&arm.name)]),
     )
     .expect("validated");
+    if let Some(group) = context.take_group() {
+        outer.share(group);
+    }
     let started = std::time::Instant::now();
     let mut records = Vec::new();
     let (mut first_target, mut step_cost, mut before) = (0, 0, std::time::Duration::ZERO);

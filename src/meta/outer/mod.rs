@@ -30,7 +30,7 @@ use super::lifetime::LifetimeFitness;
 mod checkpoint;
 mod step;
 use super::method::{Anneal, EvolutionMethod, Finetune, Method, SampleAxis};
-use crate::evolve::{Driver, EvolveError, Population, Strategy, StrategyConfig};
+use crate::evolve::{Driver, EvolveError, Group, Population, Strategy, StrategyConfig};
 use crate::net::{Architecture, Initializer, LayerTying, Loss, Network, Tying};
 use crate::optim::Adam;
 use crate::rng::{self, Purpose, Stream};
@@ -375,6 +375,14 @@ impl<'a> Outer<'a> {
     /// The current initialisation, and its per-layer inner learning rates if evolved.
     pub fn init(&self) -> (&[f32], Option<&[f32]>) {
         (&self.weights, self.lrs.as_deref())
+    }
+
+    /// Share an evolutionary outer loop's population with the members of `group` (see
+    /// [`Driver::share`]); other outer loops have no population and ignore it.
+    pub fn share(&mut self, group: Box<dyn Group>) {
+        if let Loop::Evolution { driver, .. } = &mut self.run {
+            driver.share(group);
+        }
     }
 
     /// The strategy of an evolutionary outer loop, for inspection.

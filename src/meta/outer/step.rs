@@ -178,6 +178,7 @@ impl Outer<'_> {
         let report = driver.step().map_err(|e| match e {
             DriverError::Fitness(e) => e,
             DriverError::Strategy(e) => unreachable!("one fitness value per member: {e}"),
+            DriverError::Group(e) => NetError::Exchange(e.to_string()),
         })?;
         self.drawn += report.examples_drawn;
         self.evaluations += report.example_evaluations;
