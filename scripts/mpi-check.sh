@@ -58,7 +58,7 @@ wait "$job" || status=$?
 [ "$status" -ne 0 ] || { echo "mpirun exited 0 though a rank was killed"; exit 1; }
 kept="$(ls "$killed/runs" | wc -l)"
 echo "mpirun ended with status $status; $kept of 200 runs were kept"
-"$baldwin" run experiments/xor.toml --seeds 40 --out "$killed" --resume --quiet
+"${mpirun[@]}" -np 2 "$baldwin" run experiments/xor.toml --seeds 40 --out "$killed" --resume --quiet
 "$baldwin" run experiments/xor.toml --seeds 40 --out "$work/xor-40" --quiet
 echo -n "resumed: "
 same "$work/xor-40" "$killed"

@@ -311,7 +311,9 @@ impl<E: Experiment> Computing<'_, E> {
             &context,
         )?;
         if let Some(checkpoint) = context.take_checkpoint() {
-            checkpoint.remove().map_err(super::io_error(checkpoint.path()))?;
+            checkpoint
+                .remove()
+                .map_err(super::io_error(checkpoint.path()))?;
         }
         Ok(finished)
     }
