@@ -264,3 +264,25 @@ fn parts_tile_the_population_in_rank_order_and_differ_by_at_most_one() {
         }
     }
 }
+
+/// A member that never sends (it panicked or hangs) ends the exchange with a timeout
+/// error for the others, not a wait forever.
+#[test]
+fn a_silent_member_gives_a_timeout_not_a_hang() {
+    use baldwin::evolve::{Group, GroupError, ThreadGroup};
+    let mut members = ThreadGroup::with_timeout(3, std::time::Duration::from_millis(200));
+    let _silent = members.pop().unwrap();
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = members
+            .into_iter()
+            .map(|m| scope.spawn(move || m.all_gather(&[1, 2, 3])))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for result in results {
+        assert!(
+            matches!(result, Err(GroupError::Timeout { .. })),
+            "{result:?}"
+        );
+    }
+}

@@ -10,8 +10,9 @@
 //! experiments: it owns the exchange and its encoding.
 
 use std::ops::Range;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Barrier};
+use std::time::Duration;
 
 use thiserror::Error;
 
@@ -34,6 +35,12 @@ pub enum GroupError {
     /// The transport (MPI) failed.
     #[error("transport: {0}")]
     Transport(String),
+    /// No value came from some member within the group's timeout (it hangs or died).
+    #[error("no value from every member within {seconds} s; a member hangs or has died")]
+    Timeout {
+        /// The timeout.
+        seconds: u64,
+    },
 }
 
 /// Processes or threads that compute one run together. `rank` is this member's place
@@ -82,11 +89,14 @@ pub fn f32s(bytes: &[u8], member: usize, expected: usize) -> Result<Vec<f32>, Gr
 /// The exchange shared by the members of a [`ThreadGroup`].
 struct Exchange {
     barrier: Barrier,
+    timeout: Duration,
     senders: Vec<Sender<(usize, Vec<u8>)>>,
 }
 
 /// A group of `size` members in one process, each used from its own thread: for tests
-/// and for measuring the exchange without MPI.
+/// and for measuring the exchange without MPI. A member that waits longer than the
+/// timeout (default 10 minutes) for the others' values — one of them panicked or hangs —
+/// gets [`GroupError::Timeout`] instead of waiting forever.
 pub struct ThreadGroup {
     rank: usize,
     exchange: Arc<Exchange>,
@@ -96,9 +106,15 @@ pub struct ThreadGroup {
 impl ThreadGroup {
     /// The `size` members of a new group, in rank order; hand each to its own thread.
     pub fn new(size: usize) -> Vec<ThreadGroup> {
+        Self::with_timeout(size, Duration::from_secs(600))
+    }
+
+    /// [`new`](Self::new), waiting at most `timeout` for the others' values.
+    pub fn with_timeout(size: usize, timeout: Duration) -> Vec<ThreadGroup> {
         let (senders, inboxes): (Vec<_>, Vec<_>) = (0..size.max(1)).map(|_| channel()).unzip();
         let exchange = Arc::new(Exchange {
             barrier: Barrier::new(senders.len()),
+            timeout,
             senders,
         });
         inboxes
@@ -130,7 +146,15 @@ impl Group for ThreadGroup {
         }
         let mut gathered = vec![Vec::new(); self.size()];
         for _ in 0..self.size() {
-            let (rank, bytes) = self.inbox.recv().map_err(|_| GroupError::Left)?;
+            let (rank, bytes) =
+                self.inbox
+                    .recv_timeout(self.exchange.timeout)
+                    .map_err(|e| match e {
+                        RecvTimeoutError::Timeout => GroupError::Timeout {
+                            seconds: self.exchange.timeout.as_secs(),
+                        },
+                        RecvTimeoutError::Disconnected => GroupError::Left,
+                    })?;
             gathered[rank] = bytes;
         }
         // No member may start the next exchange before every member has read this one.
