@@ -1,7 +1,7 @@
 //! Steered figures (`baldwin plot DIR… --metric … --x … --target … --arms … --png`): one
 //! learning-curve figure drawn from the `runs.csv` of one or more results folders of one
 //! kind (compare, few_shot or black_box), with the metric, the x axis, the arms and a
-//! target chosen by the caller. [`sources`] says what each kind records.
+//! target chosen by the caller. `sources.rs` says what each kind records.
 //!
 //! This module reads finished results only (a folder's `config.toml` and `runs.csv`)
 //! and writes one SVG (and optionally its PNG); it never touches a folder's own
