@@ -7,17 +7,8 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_baldwin");
-
-fn baldwin(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
+mod common;
+use common::{baldwin, ok, svg_texts};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("baldwin-plot-{}-{name}", std::process::id()));
@@ -56,27 +47,6 @@ fn results(dir: &Path, scales: [f64; 3]) -> String {
     csv
 }
 
-fn texts(path: &Path) -> Vec<String> {
-    let svg = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let document = roxmltree::Document::parse(&svg).expect("well-formed SVG");
-    document
-        .descendants()
-        .filter(|n| n.has_tag_name("text"))
-        .filter_map(|n| n.text())
-        .map(|t| t.trim().to_owned())
-        .collect()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn plot_accepts_the_runs_csv_path_and_redraws_its_folder() {
     let dir = scratch("csv-path");
@@ -85,7 +55,7 @@ fn plot_accepts_the_runs_csv_path_and_redraws_its_folder() {
     assert!(dir.join("learning_curves.svg").exists());
     let svg = dir.join("samples_to_target.svg");
     assert!(
-        texts(&svg).iter().any(|t| t == "budget 40k"),
+        svg_texts(&svg).iter().any(|t| t == "budget 40k"),
         "no budget marker"
     );
 }
@@ -105,7 +75,7 @@ fn a_target_draws_its_line_and_reports_examples_to_reach_it() {
     assert!(stdout.contains("| Adam |"), "{stdout}");
     assert!(stdout.contains("| GA tied | not reached"), "{stdout}");
     let figure = dir.join("plot_test_evaluations.svg");
-    let texts = texts(&figure);
+    let texts = svg_texts(&figure);
     for expected in ["target test accuracy 0.8", "budget 40k", "1k", "10k"] {
         assert!(
             texts.iter().any(|t| t == expected),
@@ -137,7 +107,7 @@ fn several_folders_share_one_figure_with_clashing_arms_named_by_folder() {
         "--out",
         figure.to_str().unwrap(),
     ]));
-    let texts = texts(&figure);
+    let texts = svg_texts(&figure);
     for arm in ["fast/Adam", "slow/Adam", "fast/GA tied", "slow/ES"] {
         assert!(texts.iter().any(|t| t == arm), "{arm:?} not in {texts:?}");
     }
@@ -162,7 +132,7 @@ fn arms_filter_the_figure_and_png_writes_a_picture() {
         figure.to_str().unwrap(),
     ]));
     assert!(stdout.contains("picked.png"), "{stdout}");
-    let texts = texts(&dir.join("picked.svg"));
+    let texts = svg_texts(&dir.join("picked.svg"));
     assert!(texts.iter().any(|t| t == "Adam") && texts.iter().any(|t| t == "GA tied"));
     assert!(
         !texts.iter().any(|t| t == "ES"),

@@ -5,17 +5,8 @@
 //! with the ones it does.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_baldwin");
-
-fn baldwin(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
+mod common;
+use common::{baldwin, ok, svg_texts};
 
 /// A scratch copy of the committed results folder `docs/results/<name>` (its config and
 /// runs only), so that nothing is written into the repository.
@@ -28,27 +19,6 @@ fn copy_of(name: &str) -> PathBuf {
         std::fs::copy(&from, dir.join(file)).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
     }
     dir
-}
-
-fn texts(path: &Path) -> Vec<String> {
-    let svg = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let document = roxmltree::Document::parse(&svg).expect("well-formed SVG");
-    document
-        .descendants()
-        .filter(|n| n.has_tag_name("text"))
-        .filter_map(|n| n.text())
-        .map(|t| t.trim().to_owned())
-        .collect()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The table row of `arm` in a target table.
@@ -86,7 +56,7 @@ fn a_few_shot_folder_draws_examples_drawn_with_its_budget_and_target() {
         "--out",
         svg.to_str().unwrap(),
     ]));
-    let all = texts(&svg);
+    let all = svg_texts(&svg);
     for expected in [
         "target query loss (MSE) 1",
         "budget 1M",
@@ -126,7 +96,7 @@ fn a_few_shot_budget_marker_appears_only_on_its_own_axis() {
         "--out",
         svg.to_str().unwrap(),
     ]));
-    let all = texts(&svg);
+    let all = svg_texts(&svg);
     assert!(
         !all.iter().any(|t| t.starts_with("budget")),
         "the budget counts examples drawn, not evaluations: {all:?}"
@@ -149,7 +119,7 @@ fn a_black_box_folder_draws_log_distance_to_optimum_against_evaluations() {
         "--out",
         svg.to_str().unwrap(),
     ]));
-    let all = texts(&svg);
+    let all = svg_texts(&svg);
     for expected in [
         "target f − f* 1e-8",
         "budget 10k",

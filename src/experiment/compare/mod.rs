@@ -8,6 +8,7 @@
 
 mod data;
 mod fitness;
+mod learner;
 pub(in crate::experiment) mod parse;
 mod plots;
 pub mod report;
