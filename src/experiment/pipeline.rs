@@ -125,6 +125,16 @@ impl<'a> RunContext<'a> {
         *self.network.lock().unwrap_or_else(|e| e.into_inner()) = saved;
     }
 
+    /// As [`RunContext::save_network`], for a learned initialisation whose lifetimes use
+    /// per-layer inner learning rates `lrs` (recorded as the file's `inner_lrs`).
+    pub fn save_initialisation(&self, network: &Network, genes: &[f32], lrs: Option<&[f32]>) {
+        let saved = SavedNetwork::new(network, genes).and_then(|s| match lrs {
+            Some(lrs) => s.with_inner_lrs(lrs),
+            None => Some(s),
+        });
+        *self.network.lock().unwrap_or_else(|e| e.into_inner()) = saved;
+    }
+
     /// The network handed over by [`RunContext::save_network`], if any.
     pub fn take_network(&self) -> Option<SavedNetwork> {
         self.network

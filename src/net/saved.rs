@@ -29,6 +29,11 @@ pub const FORMAT: &str = "baldwin-network-v1";
 /// `network` documents (layer by layer: gene blocks, each row-major, then biases; a dense
 /// layer's blocks are its row-major `[fan_in, fan_out]` matrix). Genes are finite: JSON
 /// has no NaN, so a diverged network is not saved.
+///
+/// An initialisation learned for few-shot adaptation also records `inner_lrs`: one
+/// inner-loop learning rate per weight layer, the rates its evaluation lifetimes use
+/// (evolved ones for an arm that evolves plasticity, 0 for a frozen body). The field is
+/// absent for a network that is used as it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavedNetwork {
@@ -44,6 +49,9 @@ pub struct SavedNetwork {
     pub tying: Vec<LayerTying>,
     /// The genome.
     pub genes: Vec<f32>,
+    /// Per-layer inner-loop learning rates of a learned initialisation, if it has its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inner_lrs: Option<Vec<f32>>,
 }
 
 /// Why a saved network could not be loaded.
@@ -64,6 +72,14 @@ pub enum SavedNetworkError {
     /// A gene is NaN or infinite.
     #[error("gene {0} is not finite")]
     NotFinite(usize),
+    /// `inner_lrs` does not have one rate per weight layer.
+    #[error("inner_lrs has {got} rates, the network {expected} weight layers")]
+    InnerRates {
+        /// Weight layers of the network.
+        expected: usize,
+        /// Rates in the file.
+        got: usize,
+    },
 }
 
 impl SavedNetwork {
@@ -81,7 +97,19 @@ impl SavedNetwork {
             head: arch.head(),
             tying: network.tying().layers().to_vec(),
             genes: genes.to_vec(),
+            inner_lrs: None,
         })
+    }
+
+    /// The same file recording per-layer inner learning rates `lrs`; `None` if they are
+    /// not one finite rate per weight layer.
+    pub fn with_inner_lrs(mut self, lrs: &[f32]) -> Option<Self> {
+        let layers = self.sizes.len().saturating_sub(1);
+        if lrs.len() != layers || !lrs.iter().all(|l| l.is_finite()) {
+            return None;
+        }
+        self.inner_lrs = Some(lrs.to_vec());
+        Some(self)
     }
 
     /// The JSON text of the file.
@@ -113,6 +141,14 @@ impl SavedNetwork {
         }
         if let Some(i) = self.genes.iter().position(|g| !g.is_finite()) {
             return Err(SavedNetworkError::NotFinite(i));
+        }
+        if let Some(lrs) = &self.inner_lrs
+            && lrs.len() != network.architecture().layers()
+        {
+            return Err(SavedNetworkError::InnerRates {
+                expected: network.architecture().layers(),
+                got: lrs.len(),
+            });
         }
         Ok((network, Params::new(self.genes)))
     }
@@ -192,5 +228,33 @@ mod tests {
         assert!(SavedNetwork::from_json("{}").is_err());
         assert!(SavedNetwork::from_json("[1, 2]").is_err());
         assert!(SavedNetwork::new(&net, &[f32::NAN; 3]).is_none());
+    }
+
+    #[test]
+    fn inner_rates_are_saved_checked_and_optional() {
+        let (net, params) = tied();
+        let plain = SavedNetwork::new(&net, &params.genes).unwrap();
+        assert!(!plain.to_json().contains("inner_lrs"));
+        let rated = plain.clone().with_inner_lrs(&[0.01, 0.25]).unwrap();
+        let text = rated.to_json();
+        let back: SavedNetwork = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.inner_lrs, Some(vec![0.01, 0.25]));
+        assert_eq!(SavedNetwork::from_json(&text).unwrap().0, net);
+        assert!(plain.clone().with_inner_lrs(&[0.01]).is_none());
+        assert!(
+            plain
+                .clone()
+                .with_inner_lrs(&[0.01, f32::INFINITY])
+                .is_none()
+        );
+        let mut wrong = rated;
+        wrong.inner_lrs = Some(vec![0.1; 3]);
+        assert!(matches!(
+            wrong.load(),
+            Err(SavedNetworkError::InnerRates {
+                expected: 2,
+                got: 3
+            })
+        ));
     }
 }

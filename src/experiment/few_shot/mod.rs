@@ -323,6 +323,10 @@ impl Experiment for FewShotExperiment {
         matches!(self.arms[arm].method, Method::Evolution(_))
     }
 
+    fn saves_networks(&self) -> bool {
+        true
+    }
+
     fn units_per_run(&self) -> (u64, &'static str) {
         (self.budget.outer_samples, "outer samples")
     }

@@ -203,6 +203,11 @@ pub fn execute(
             break;
         }
     }
+    // The learned initialisation and the rates its lifetimes use (a diverged one is
+    // not kept: its genes are not finite).
+    let (weights, _) = outer.init();
+    let lrs = outer.lifetime_rates(eval_inner.lr);
+    context.save_initialisation(&net, weights, lrs.as_deref());
     Ok(Some(records))
 }
 

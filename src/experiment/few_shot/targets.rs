@@ -1,7 +1,10 @@
 //! Outer samples to reach each `[budget] targets` value, on both sample axes: examples
 //! drawn from the task distribution and example evaluations (forward passes). The metric
-//! is the query metric at the headline shots after the evaluation's inner steps; runs
-//! that never reach a target are censored (`+∞`), never dropped.
+//! is the query metric at the headline shots after the evaluation's inner steps, and also
+//! after the training lifetime's (`[inner] steps`) when that is shorter: an
+//! initialisation is shaped for the lifetime it is trained with, and a longer evaluation
+//! lifetime asks something else of it (evolved learning rates in particular). Runs that
+//! never reach a target are censored (`+∞`), never dropped.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -18,6 +21,8 @@ pub struct OuterToTarget {
     pub arm: String,
     /// The target query metric.
     pub target: f64,
+    /// Inner steps of the evaluation lifetime the metric is read after.
+    pub inner_steps: usize,
     /// Runs.
     pub n: usize,
     /// Runs that reached the target.
@@ -38,7 +43,19 @@ pub struct OuterToTarget {
     pub evaluations_ci_high: f64,
 }
 
-/// Samples-to-target of every arm at every `[budget] targets` value.
+/// The inner steps after which targets are read: the evaluation's, and the training
+/// lifetime's first when it is shorter.
+fn target_steps(experiment: &FewShotExperiment) -> Vec<usize> {
+    let (train, eval) = (experiment.inner.lifetime.steps, experiment.evaluation.steps);
+    if train < eval {
+        vec![train, eval]
+    } else {
+        vec![eval]
+    }
+}
+
+/// Samples-to-target of every arm at every `[budget] targets` value, after each of the
+/// [target steps](target_steps).
 pub fn outer_to_target(
     experiment: &FewShotExperiment,
     records: &[MetaRecord],
@@ -48,7 +65,22 @@ pub fn outer_to_target(
     } else {
         Direction::LowerIsBetter
     };
-    let (shots, steps) = (experiment.headline_shots(), experiment.evaluation.steps);
+    let shots = experiment.headline_shots();
+    let mut rows = Vec::new();
+    for steps in target_steps(experiment) {
+        rows.extend(at_steps(experiment, records, direction, shots, steps));
+    }
+    rows
+}
+
+/// Samples-to-target of every arm with the metric read after `steps` inner steps.
+fn at_steps(
+    experiment: &FewShotExperiment,
+    records: &[MetaRecord],
+    direction: Direction,
+    shots: usize,
+    steps: usize,
+) -> Vec<OuterToTarget> {
     let mut rows = Vec::new();
     for (a, arm) in experiment.arms.iter().enumerate() {
         let mut by_seed: BTreeMap<u64, Vec<&MetaRecord>> = BTreeMap::new();
@@ -82,6 +114,7 @@ pub fn outer_to_target(
             rows.push(OuterToTarget {
                 arm: arm.name.clone(),
                 target,
+                inner_steps: steps,
                 n: drawn.n,
                 reached: drawn.reached,
                 censored: drawn.censored,
@@ -121,21 +154,22 @@ pub fn markdown(experiment: &FewShotExperiment, rows: &[OuterToTarget]) -> Strin
         return String::new();
     }
     let mut md = format!(
-        "\nOuter samples to reach each target (query metric at K={}, {} inner steps), on \
-         both axes: examples drawn from the task distribution (each once) and example \
-         evaluations (forward passes, members and inner steps included). {} [95% CI] \
-         over seeds; runs that never reached a target count as +∞ (censored).\n\n\
-         | method | target | examples drawn to target | example evaluations to target | reached |\n\
-         |---|---|---|---|---|\n",
+        "\nOuter samples to reach each target (query metric at K={}, after the inner steps \
+         of the `steps` column), on both axes: examples drawn from the task distribution \
+         (each once) and example evaluations (forward passes, members and inner steps \
+         included). {} [95% CI] over seeds; runs that never reached a target count as +∞ \
+         (censored).\n\n\
+         | method | steps | target | examples drawn to target | example evaluations to target | reached |\n\
+         |---|---|---|---|---|---|\n",
         experiment.headline_shots(),
-        experiment.evaluation.steps,
         stats::aggregate_name(experiment.seeds as usize),
     );
     for r in rows {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {}/{} |",
+            "| {} | {} | {} | {} | {} | {}/{} |",
             r.arm,
+            r.inner_steps,
             r.target,
             cell(r.drawn_iqm, r.drawn_ci_low, r.drawn_ci_high),
             cell(
