@@ -757,6 +757,22 @@ fn few_shot_files_apply_arm_overrides_and_reject_bad_keys() {
             "finetune = \"head\" needs inner_optimizer = \"sgd\"",
         ),
         (
+            text.replace(
+                "method = \"reptile\"",
+                "method = \"pretrain\"\nhead = \"cosine\"",
+            )
+            .replace("outer_lr = 0.1", ""),
+            "it needs a digits family",
+        ),
+        (
+            text.replace(
+                "method = \"reptile\"",
+                "method = \"pretrain\"\nhead = \"cosine\"\nscale = 0.0",
+            )
+            .replace("outer_lr = 0.1", ""),
+            "key `scale`",
+        ),
+        (
             text.replace("checkpoints = 4", "checkpoints = 4\naxis = \"both\""),
             "axis",
         ),

@@ -1,11 +1,12 @@
 //! The lane kernels (`net::LanePlan`, one population member per SIMD lane) against the
 //! per-member lifetime they replace: the same fitness and the same adapted weights within
 //! float rounding, the same bits for any thread count, padding lanes without effect, and
-//! the per-member path wherever the lanes do not apply.
+//! the per-member path wherever the lanes do not apply; for regression (sine, mean squared
+//! error) and classification (digits, softmax cross-entropy) lifetimes.
 
 use baldwin::evolve::{Fitness, Population};
 use baldwin::meta::{
-    DigitImages, Family, InnerLoop, InnerOptimizer, LifetimeFitness, Phase, SineTasks,
+    DigitImages, DigitsTasks, Family, InnerLoop, InnerOptimizer, LifetimeFitness, Phase, SineTasks,
 };
 use baldwin::net::{
     Activation, Architecture, Head, Initializer, Loss, Network, Tying, TyingPreset,
@@ -54,6 +55,32 @@ fn lifetime<'a>(
     fitness
 }
 
+fn digits_net(activation: Activation) -> Network {
+    Network::dense(Architecture::uniform(&[64, 32, 5], activation, Head::Softmax).unwrap())
+}
+
+/// Lifetimes on five 5-way 3-shot digits tasks (5 query images per class), softmax
+/// cross-entropy, SGD at lr 0.1 as in experiments/digits-few-shot.toml.
+fn digits_lifetime(net: &Network, steps: usize, evolve_lr: bool) -> LifetimeFitness<'_> {
+    let lifetime = InnerLoop {
+        lr: 0.1,
+        ..inner(steps)
+    };
+    // Classification takes the lanes only when asked (member by member is faster there).
+    let mut fitness =
+        LifetimeFitness::new(net, Loss::CrossEntropy, lifetime, evolve_lr, false).with_lanes(true);
+    let family = Family::Digits(DigitsTasks {
+        query: 5,
+        ..DigitsTasks::default()
+    });
+    let images = DigitImages::load();
+    let mut stream = rng::stream(&[13]);
+    fitness.tasks = (0..5)
+        .map(|_| family.sample(&mut stream, 3, Phase::Train, &images))
+        .collect();
+    fitness
+}
+
 fn evaluate(fitness: &mut LifetimeFitness, population: &Population) -> Vec<f32> {
     let mut values = vec![f32::NAN; population.len()];
     fitness.evaluate(0, population, &mut values).unwrap();
@@ -98,6 +125,55 @@ fn lane_fitness_matches_the_per_member_path_within_relative_1e_5() {
             );
         }
     }
+}
+
+#[test]
+fn digits_lane_fitness_matches_the_per_member_path_within_relative_1e_5() {
+    // Softmax cross-entropy lifetimes; 37 members: two full lane groups and a padded one.
+    for activation in [Activation::Relu, Activation::Tanh] {
+        let net = digits_net(activation);
+        for (steps, evolve_lr) in [(1, false), (10, true)] {
+            let population = population(&net, 37, if evolve_lr { 2 } else { 0 });
+            let mut lanes = digits_lifetime(&net, steps, evolve_lr);
+            assert!(lanes.uses_lanes());
+            let mut reference = digits_lifetime(&net, steps, evolve_lr).with_lanes(false);
+            let (got, want) = (
+                evaluate(&mut lanes, &population),
+                evaluate(&mut reference, &population),
+            );
+            for (m, (&g, &w)) in got.iter().zip(&want).enumerate() {
+                assert!(w.is_finite() && w > 0.1, "a real loss, not {w}");
+                let what = format!("{} steps={steps} member {m}", activation.name());
+                assert_relative(g, w, 1e-5, &what);
+            }
+            assert_ne!(
+                got[0], got[1],
+                "members differ: the lanes were not mixed up"
+            );
+        }
+    }
+}
+
+#[test]
+fn digits_lane_fitness_is_bit_identical_for_any_thread_count_and_padding() {
+    let net = digits_net(Activation::Tanh);
+    let population = population(&net, 40, 2);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| evaluate(&mut digits_lifetime(&net, 3, true), &population))
+    };
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let one = run(1);
+    for threads in [2, 3] {
+        assert_eq!(bits(&one), bits(&run(threads)), "{threads} threads");
+    }
+    // Member 0 alone (15 padding lanes): the same bits as in its full group.
+    let alone = Population::from_members(vec![(population.genome(0).to_vec(), None)]);
+    let single = evaluate(&mut digits_lifetime(&net, 3, true), &alone);
+    assert_eq!(one[0].to_bits(), single[0].to_bits());
 }
 
 #[test]
@@ -180,7 +256,7 @@ fn a_members_fitness_does_not_depend_on_its_lane_group_or_padding() {
 }
 
 #[test]
-fn lanes_apply_only_to_dense_regression_under_sgd() {
+fn lanes_apply_only_to_dense_networks_under_sgd_with_mse_or_softmax_cross_entropy() {
     let dense = sine_net(Activation::Relu);
     assert!(LifetimeFitness::new(&dense, Loss::Mse, inner(1), false, false).uses_lanes());
     let adam = InnerLoop {
@@ -196,4 +272,8 @@ fn lanes_apply_only_to_dense_regression_under_sgd() {
     let softmax =
         Network::dense(Architecture::uniform(&[4, 8, 3], Activation::Relu, Head::Softmax).unwrap());
     assert!(!LifetimeFitness::new(&softmax, Loss::Mse, inner(1), false, false).uses_lanes());
+    // Softmax cross-entropy: covered, but on only when asked (slower on digits).
+    let classifier = LifetimeFitness::new(&softmax, Loss::CrossEntropy, inner(1), false, false);
+    assert!(!classifier.uses_lanes());
+    assert!(classifier.with_lanes(true).uses_lanes());
 }

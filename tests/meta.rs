@@ -86,6 +86,7 @@ fn every_outer_loop_beats_scratch_on_few_shot_sine_with_a_ci_excluding_zero() {
             Method::Pretrain(PretrainConfig {
                 lr: 0.003,
                 finetune: Finetune::All,
+                ..Default::default()
             }),
             200_000,
         ),
@@ -199,6 +200,7 @@ fn outer_samples_add_up_exactly() {
             Method::Pretrain(PretrainConfig {
                 lr: 0.001,
                 finetune: Finetune::All,
+                ..Default::default()
             }),
             (SHOTS + 10) as u64,
             (SHOTS + 10) as u64,

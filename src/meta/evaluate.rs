@@ -6,7 +6,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::family::{DigitImages, Family, Phase};
-use super::inner::{InnerLoop, Scratch, adapt, query_score};
+use super::inner::{InnerLoop, Scratch, adapt_through, query_score_through};
+use crate::net::{CosineScratch, Readout};
 use crate::net::{NetError, Network};
 use crate::rng::{self, Purpose};
 
@@ -45,7 +46,25 @@ pub fn evaluate_init(
     shots_list: &[usize],
     tasks: usize,
 ) -> Result<Vec<EvalPoint>, NetError> {
+    let lifetime = (Readout::Affine, inner);
+    evaluate_readout(net, family, images, init, lrs, lifetime, shots_list, tasks)
+}
+
+/// [`evaluate_init`] with the network's scores read through `readout` in the lifetime
+/// and on the query set (the cosine head of Baseline++, or the affine readout).
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate_readout(
+    net: &Network,
+    family: &Family,
+    images: &DigitImages,
+    init: &[f32],
+    lrs: Option<&[f32]>,
+    (readout, inner): (Readout, &InnerLoop),
+    shots_list: &[usize],
+    tasks: usize,
+) -> Result<Vec<EvalPoint>, NetError> {
     let (_, loss) = family.head_and_loss();
+    let scored = (net, readout);
     let accuracy = family.metric_is_accuracy();
     let mut points = Vec::new();
     for &shots in shots_list {
@@ -55,25 +74,29 @@ pub fn evaluate_init(
                 let mut stream = rng::stream(&[Purpose::EvaluationTasks.key(), shots as u64, t]);
                 let task = family.sample(&mut stream, shots, Phase::Test, images);
                 let mut genes = init.to_vec();
-                let mut curve = vec![query_score(
-                    net,
-                    &genes,
-                    &task.query,
-                    loss,
-                    accuracy,
-                    &mut scratch.ws,
-                )?];
-                let mut ws = crate::net::Workspace::new();
-                adapt(
+                let (mut ws, mut cosine) = (crate::net::Workspace::new(), CosineScratch::default());
+                let mut score = |g: &[f32]| {
+                    query_score_through(
+                        scored,
+                        g,
+                        &task.query,
+                        loss,
+                        accuracy,
+                        &mut ws,
+                        &mut cosine,
+                    )
+                };
+                let mut curve = vec![score(&genes)?];
+                adapt_through(
                     net,
                     &mut genes,
                     &task.support,
                     loss,
-                    inner,
+                    (readout, inner),
                     lrs,
                     scratch,
                     |_, g| {
-                        curve.push(query_score(net, g, &task.query, loss, accuracy, &mut ws)?);
+                        curve.push(score(g)?);
                         Ok(())
                     },
                 )?;

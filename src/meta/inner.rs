@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::net::loss::accuracy;
-use crate::net::{Loss, NetError, Network, Workspace};
+use crate::net::{CosineScratch, Loss, NetError, Network, Readout, Workspace};
 use crate::optim::{Adam, Optimizer};
 use crate::task::Dataset;
 
@@ -58,6 +58,8 @@ pub struct Scratch {
     pub ws: Workspace,
     /// The gradient.
     pub grad: Vec<f32>,
+    /// Buffers of the cosine readout.
+    pub cosine: CosineScratch,
 }
 
 /// Adapt `genes` in place with `inner.steps` steps on `support`. `layer_lrs` (evolved
@@ -73,17 +75,38 @@ pub fn adapt(
     inner: &InnerLoop,
     layer_lrs: Option<&[f32]>,
     scratch: &mut Scratch,
+    after_step: impl FnMut(usize, &[f32]) -> Result<(), NetError>,
+) -> Result<u64, NetError> {
+    let lifetime = (Readout::Affine, inner);
+    adapt_through(
+        net, genes, support, loss, lifetime, layer_lrs, scratch, after_step,
+    )
+}
+
+/// [`adapt`] with the network's scores read through `readout` (the cosine head of
+/// Baseline++, or the affine readout).
+#[allow(clippy::too_many_arguments)]
+pub fn adapt_through(
+    net: &Network,
+    genes: &mut [f32],
+    support: &Dataset,
+    loss: Loss,
+    (readout, inner): (Readout, &InnerLoop),
+    layer_lrs: Option<&[f32]>,
+    scratch: &mut Scratch,
     mut after_step: impl FnMut(usize, &[f32]) -> Result<(), NetError>,
 ) -> Result<u64, NetError> {
     scratch.grad.resize(net.genome_len(), 0.0);
     let mut adam = Adam::new(inner.lr);
     for step in 1..=inner.steps {
-        net.loss_and_gradient(
+        readout.loss_and_gradient(
+            net,
             genes,
             &support.inputs,
             support.targets(),
             loss,
             &mut scratch.ws,
+            &mut scratch.cosine,
             &mut scratch.grad,
         )?;
         match (inner.optimizer, layer_lrs) {
@@ -116,10 +139,30 @@ pub fn query_score(
     accuracy_metric: bool,
     ws: &mut Workspace,
 ) -> Result<(f32, f32), NetError> {
+    let mut cosine = CosineScratch::default();
+    let scored = (net, Readout::Affine);
+    query_score_through(scored, genes, query, loss, accuracy_metric, ws, &mut cosine)
+}
+
+/// [`query_score`] with the scores read through `readout`; a cosine readout's scores are
+/// logits under a softmax head.
+pub(crate) fn query_score_through(
+    (net, readout): (&Network, Readout),
+    genes: &[f32],
+    query: &Dataset,
+    loss: Loss,
+    accuracy_metric: bool,
+    ws: &mut Workspace,
+    cosine: &mut CosineScratch,
+) -> Result<(f32, f32), NetError> {
     let targets = query.targets();
     let outputs = net.architecture().outputs();
-    let z = net.forward(genes, &query.inputs, query.len(), ws)?;
-    let value = loss.value(net.architecture().head(), z, targets, outputs);
+    let head = match readout {
+        Readout::Affine => net.architecture().head(),
+        Readout::Cosine { .. } => crate::net::Head::Softmax,
+    };
+    let z = readout.scores(net, genes, &query.inputs, ws, cosine)?;
+    let value = loss.value(head, z, targets, outputs);
     let metric = if accuracy_metric {
         accuracy(z, targets, outputs)
     } else {

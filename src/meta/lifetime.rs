@@ -62,7 +62,12 @@ impl<'a> LifetimeFitness<'a> {
             loss,
             evolve_lr,
             lamarckian,
-            lanes: LanePlan::new(net, loss).filter(|_| inner.optimizer == InnerOptimizer::Sgd),
+            // By default only regression lifetimes take the lanes: on digits (64-32-5,
+            // 25 support rows) the lane path measured 1.6–1.9× slower than member by
+            // member, whose products are wide enough for the row-major kernels
+            // (benches/lifetime.rs, `baldwinian_digits_generation`).
+            lanes: LanePlan::new(net, loss)
+                .filter(|_| inner.optimizer == InnerOptimizer::Sgd && loss == Loss::Mse),
             tasks: Vec::new(),
             adapted: Vec::new(),
             inner,
@@ -70,15 +75,16 @@ impl<'a> LifetimeFitness<'a> {
     }
 
     /// With `false`, every member lives its lifetime alone through `adapt`, even where the
-    /// lane kernels apply (the reference they are tested against). `true` (the default)
-    /// restores them where they apply.
+    /// lane kernels apply (the reference they are tested against). `true` turns them on
+    /// wherever they apply: regression lifetimes (the default) and softmax cross-entropy
+    /// ones (off by default: slower on digits, see [`LifetimeFitness::new`]).
     pub fn with_lanes(mut self, lanes: bool) -> Self {
         self.lanes = LanePlan::new(self.net, self.loss)
             .filter(|_| lanes && self.inner.optimizer == InnerOptimizer::Sgd);
         self
     }
 
-    /// Whether the lane kernels evaluate the population (for tasks with values to regress).
+    /// Whether the lane kernels evaluate the population.
     pub fn uses_lanes(&self) -> bool {
         self.lanes.is_some()
     }
@@ -103,10 +109,7 @@ impl Fitness for LifetimeFitness<'_> {
         let (net, loss, inner, tasks) = (self.net, self.loss, &self.inner, &self.tasks);
         let weights = net.genome_len();
         let evolve_lr = self.evolve_lr;
-        let regression = tasks
-            .iter()
-            .all(|t| lanes::shots(&t.support).is_some() && lanes::shots(&t.query).is_some());
-        if let Some(plan) = self.lanes.as_ref().filter(|_| regression) {
+        if let Some(plan) = self.lanes.as_ref() {
             lanes::evaluate(
                 plan,
                 population,

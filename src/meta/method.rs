@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::evolve::StrategyConfig;
+use crate::net::Readout;
 use crate::options::NoKeys;
 
 /// What a pre-trained network adapts in a lifetime.
@@ -19,6 +20,18 @@ pub enum Finetune {
     All,
 }
 
+/// The classifier head of pre-training and of the lifetime that follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PretrainHead {
+    /// The affine readout: logits `h·W + b` (Chen et al. 2019, "Baseline").
+    #[default]
+    Linear,
+    /// The cosine readout: logits `scale · cos(h, w_c)` (Chen et al. 2019, "Baseline++");
+    /// digits only.
+    Cosine,
+}
+
 /// Pre-training, then a lifetime on the new task. On digits it is the "Baseline" of Chen
 /// et al. 2019 ("A closer look at few-shot classification"): a classifier over the base
 /// (training) classes with their true labels, whose readout is replaced by a new,
@@ -32,6 +45,11 @@ pub struct PretrainConfig {
     pub lr: f32,
     /// What the lifetime adapts: the readout alone, or every layer.
     pub finetune: Finetune,
+    /// The classifier head, in pre-training and in the lifetime.
+    pub head: PretrainHead,
+    /// The cosine head's fixed logit scale: 2, the `scale_factor` of Chen et al.'s code
+    /// (CloserLookFewShot, `backbone.py`, `distLinear`) for up to 200 classes (10 above).
+    pub scale: f32,
 }
 
 impl Default for PretrainConfig {
@@ -39,6 +57,18 @@ impl Default for PretrainConfig {
         Self {
             lr: 0.001,
             finetune: Finetune::Head,
+            head: PretrainHead::Linear,
+            scale: 2.0,
+        }
+    }
+}
+
+impl PretrainConfig {
+    /// The readout the configured head means.
+    pub fn readout(&self) -> Readout {
+        match self.head {
+            PretrainHead::Linear => Readout::Affine,
+            PretrainHead::Cosine => Readout::Cosine { scale: self.scale },
         }
     }
 }

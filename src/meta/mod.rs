@@ -16,13 +16,13 @@ mod maml;
 mod method;
 pub mod outer;
 
-pub use evaluate::{EvalPoint, evaluate_init};
+pub use evaluate::{EvalPoint, evaluate_init, evaluate_readout};
 pub use family::{DigitImages, DigitsTasks, Family, FewShotTask, Phase, SineTasks};
-pub use inner::{InnerLoop, InnerOptimizer, Scratch, adapt};
+pub use inner::{InnerLoop, InnerOptimizer, Scratch, adapt, adapt_through};
 pub use lifetime::LifetimeFitness;
 pub use maml::maml_gradient;
 pub use method::{
     Anneal, EvolutionMethod, Finetune, FomamlConfig, MamlConfig, Method, PretrainConfig,
-    ReptileConfig, SampleAxis,
+    PretrainHead, ReptileConfig, SampleAxis,
 };
 pub use outer::{Outer, OuterState, Setting};

@@ -12,7 +12,7 @@
 use super::{Head, Loss, NetError, Network, Targets};
 
 /// `out[batch, n] = a[batch, k] · b[k, n]`.
-fn product(a: &[f32], b: &[f32], batch: usize, k: usize, n: usize, out: &mut [f32]) {
+pub(super) fn product(a: &[f32], b: &[f32], batch: usize, k: usize, n: usize, out: &mut [f32]) {
     out.fill(0.0);
     for r in 0..batch {
         for i in 0..k {
@@ -28,7 +28,14 @@ fn product(a: &[f32], b: &[f32], batch: usize, k: usize, n: usize, out: &mut [f3
 }
 
 /// `out[k, n] += aᵀ[k, batch] · d[batch, n]`.
-fn add_transposed_product(a: &[f32], d: &[f32], batch: usize, k: usize, n: usize, out: &mut [f32]) {
+pub(super) fn add_transposed_product(
+    a: &[f32],
+    d: &[f32],
+    batch: usize,
+    k: usize,
+    n: usize,
+    out: &mut [f32],
+) {
     for r in 0..batch {
         for i in 0..k {
             let x = a[r * k + i];
@@ -43,7 +50,14 @@ fn add_transposed_product(a: &[f32], d: &[f32], batch: usize, k: usize, n: usize
 }
 
 /// `out[batch, k] += d[batch, n] · wᵀ[n, k]`.
-fn add_product_transposed(d: &[f32], w: &[f32], batch: usize, k: usize, n: usize, out: &mut [f32]) {
+pub(super) fn add_product_transposed(
+    d: &[f32],
+    w: &[f32],
+    batch: usize,
+    k: usize,
+    n: usize,
+    out: &mut [f32],
+) {
     for r in 0..batch {
         for i in 0..k {
             let row = &w[i * n..(i + 1) * n];

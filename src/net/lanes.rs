@@ -4,7 +4,8 @@
 //!
 //! Genes of a lane group are population-major: member `m`'s gene `g` is `genes[g][m]`
 //! (index `g · LANES + m` of the flat array). The plan exists only for what the lane
-//! kernels compute: dense (untied) layers, a linear head and mean squared error. Its
+//! kernels compute: dense (untied) layers, and a linear head under mean squared error or
+//! a softmax head under cross-entropy (class labels given as one-hot rows). Its
 //! results agree with [`Network::loss_and_gradient`] followed by an SGD step within
 //! float rounding (the products sum in another order), not bit for bit; a given machine
 //! gives the same bits for a lane whatever the other lanes hold.
@@ -17,8 +18,9 @@ pub const LANES: usize = 16;
 /// One gene (or activation) of every member of a lane group.
 pub type Lane = [f32; LANES];
 
-/// A batch of regression examples shared by every lane: `inputs[rows, features]` and
-/// `values[rows, outputs]`, row-major.
+/// A batch of examples shared by every lane: `inputs[rows, features]` and
+/// `values[rows, outputs]`, row-major: regression targets under mean squared error, a
+/// distribution over classes (one-hot for a label) under cross-entropy.
 #[derive(Debug, Clone, Copy)]
 pub struct Shots<'a> {
     /// `[rows, features]`.
@@ -27,8 +29,8 @@ pub struct Shots<'a> {
     pub values: &'a [f32],
 }
 
-/// The layer shapes, activations and gene offsets of a dense regression network, for the
-/// lane kernels.
+/// The layer shapes, activations, gene offsets and loss of a dense network, for the lane
+/// kernels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LanePlan {
     sizes: Vec<usize>,
@@ -37,11 +39,14 @@ pub struct LanePlan {
     /// Where each layer's weights start; its biases follow them.
     offsets: Vec<usize>,
     genes: usize,
+    /// Mean squared error on a linear head, or cross-entropy on softmax logits.
+    loss: Loss,
 }
 
 impl LanePlan {
     /// The plan for `net` under `loss`, or `None` when the lane kernels do not cover it
-    /// (a tied layer, a softmax head, a loss other than mean squared error).
+    /// (a tied layer; a head and loss other than linear with mean squared error or
+    /// softmax with cross-entropy).
     pub fn new(net: &Network, loss: Loss) -> Option<Self> {
         let arch = net.architecture();
         let dense = (0..arch.layers()).all(|l| {
@@ -50,7 +55,11 @@ impl LanePlan {
                 && net.bias_genes(l).start == net.weight_genes(l).start + k * n
                 && net.weight_genes(l).len() == k * n
         });
-        if !dense || arch.head() != Head::Linear || loss != Loss::Mse {
+        let covered = matches!(
+            (arch.head(), loss),
+            (Head::Linear, Loss::Mse) | (Head::Softmax, Loss::CrossEntropy)
+        );
+        if !dense || !covered {
             return None;
         }
         let layers = arch.layers();
@@ -70,7 +79,13 @@ impl LanePlan {
                 .collect(),
             offsets: (0..layers).map(|l| net.weight_genes(l).start).collect(),
             genes: net.genome_len(),
+            loss,
         })
+    }
+
+    /// The loss the lifetime descends and scores.
+    pub fn loss(&self) -> Loss {
+        self.loss
     }
 
     /// Weight layers.
@@ -139,8 +154,8 @@ impl LanePlan {
     }
 
     /// Each lane's lifetime: `steps` full-batch SGD steps on `support` (weight layer `l`
-    /// at rate `layer_lrs[l]`, lane by lane) applied to `genes` in place, then the mean
-    /// squared error of the adapted lanes on `query`.
+    /// at rate `layer_lrs[l]`, lane by lane) applied to `genes` in place, then the loss
+    /// (mean squared error, or mean cross-entropy) of the adapted lanes on `query`.
     pub fn lifetime(
         &self,
         genes: &mut [Lane],

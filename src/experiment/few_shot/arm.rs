@@ -84,6 +84,11 @@ pub(super) fn parse(
             ));
         }
         if let Method::Pretrain(c) = &method
+            && !(c.scale > 0.0 && c.scale.is_finite())
+        {
+            return Err(table.error("scale", "must be > 0"));
+        }
+        if let Method::Pretrain(c) = &method
             && c.finetune == Finetune::Head
             && lifetime.optimizer != InnerOptimizer::Sgd
         {

@@ -9,7 +9,7 @@ use crate::experiment::resources::{
     MAX_EVALUATION_TASKS, NOISE_TABLE_BYTES, Need, ROW_BYTES, dense_genes, fits, parallel_runs,
     product, workspace_floats,
 };
-use crate::meta::{DigitImages, Family, InnerLoop, Method};
+use crate::meta::{DigitImages, Family, InnerLoop, Method, PretrainHead};
 use crate::options::Invalid;
 
 /// The most query points an evaluation task may have (per class for digits).
@@ -225,6 +225,14 @@ pub(in crate::experiment) fn parse(root: &Table) -> Result<FewShotExperiment, Co
     let layers = net.architecture().layers();
     for table in &arm_tables {
         let arm = super::arm::parse(table, &experiment.inner.lifetime, net.genome_len(), layers)?;
+        if let (Method::Pretrain(c), Family::Sine(_)) = (&arm.method, &experiment.family)
+            && c.head == PretrainHead::Cosine
+        {
+            return Err(table.error(
+                "head",
+                "head = \"cosine\" scores classes: it needs a digits family",
+            ));
+        }
         experiment.arms.push(arm);
     }
     let runs = (experiment.arms.len() as u128).saturating_mul(experiment.seeds as u128);

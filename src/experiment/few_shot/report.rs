@@ -11,7 +11,7 @@ use super::run::MetaRecord;
 use crate::experiment::files::{markdown_heading, write_atomic, write_rows};
 use crate::experiment::pipeline::Report;
 use crate::experiment::runner::{RunError, io_error};
-use crate::meta::{Finetune, Method, SampleAxis};
+use crate::meta::{Finetune, Method, PretrainHead, SampleAxis};
 use crate::plot;
 use crate::stats::{self, DEFAULT_CONFIDENCE, DEFAULT_REPS};
 
@@ -158,7 +158,11 @@ fn method_name(method: &Method) -> String {
     match method {
         Method::Scratch(_) => "scratch".into(),
         Method::Pretrain(c) => format!(
-            "pre-training, lifetime fits {}",
+            "pre-training{}, lifetime fits {}",
+            match c.head {
+                PretrainHead::Linear => "",
+                PretrainHead::Cosine => " (cosine head)",
+            },
             match c.finetune {
                 Finetune::Head => "the readout",
                 Finetune::All => "every layer",

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{FewShotExperiment, MetaArm};
 use crate::experiment::pipeline::{Row, RunContext};
-use crate::meta::{DigitImages, Outer, OuterState, Setting, evaluate_init};
+use crate::meta::{DigitImages, Outer, OuterState, Setting, evaluate_readout};
 use crate::net::NetError;
 use crate::rng::{self, Purpose};
 
@@ -171,13 +171,13 @@ pub fn execute(
         }
         let (weights, _) = outer.init();
         let lrs = outer.lifetime_rates(eval_inner.lr);
-        let points = evaluate_init(
+        let points = evaluate_readout(
             &net,
             &eval_family,
             images,
             weights,
             lrs.as_deref(),
-            &eval_inner,
+            (outer.readout(), &eval_inner),
             &experiment.evaluation.shots,
             experiment.evaluation.tasks,
         )?;

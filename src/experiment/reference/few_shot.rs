@@ -149,6 +149,16 @@ pub(super) fn sections() -> Vec<super::Section> {
                     "",
                     "head (the lifetime fits only the readout; needs sgd) | all (every layer)",
                 ),
+                (
+                    "head",
+                    "",
+                    "linear | cosine (Baseline++: logits = scale·cos(features, class vector); digits)",
+                ),
+                (
+                    "scale",
+                    "",
+                    "the cosine head's logit scale (Chen et al.'s code: 2)",
+                ),
             ],
         ),
         s(

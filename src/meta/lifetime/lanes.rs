@@ -13,14 +13,22 @@ use crate::evolve::Population;
 use crate::net::{LANES, Lane, LanePlan, LaneScratch, NetError, Shots, Targets};
 use crate::task::Dataset;
 
-/// The examples of a regression data set as lane shots; `None` for class labels.
-pub(super) fn shots(data: &Dataset) -> Option<Shots<'_>> {
+/// The targets of a data set as lane shots' values: its values, or each class label as a
+/// one-hot row (cross-entropy against a one-hot row is cross-entropy against the label).
+pub(super) fn lane_values(data: &Dataset) -> std::borrow::Cow<'_, [f32]> {
     match data.targets() {
-        Targets::Values(values) => Some(Shots {
-            inputs: &data.inputs,
-            values,
-        }),
-        Targets::Classes(_) => None,
+        Targets::Values(values) => values.into(),
+        Targets::Classes(labels) => {
+            let classes = match &data.labels {
+                crate::task::Labels::Classes { classes, .. } => *classes,
+                crate::task::Labels::Values { .. } => unreachable!("class targets"),
+            };
+            let mut one_hot = vec![0.0; labels.len() * classes];
+            for (row, &label) in one_hot.chunks_exact_mut(classes).zip(labels) {
+                row[label as usize] = 1.0;
+            }
+            one_hot.into()
+        }
     }
 }
 
@@ -72,9 +80,15 @@ pub(super) fn evaluate(
             s.genes.clone_from(&s.init);
             for task in tasks {
                 s.genes.clone_from(&s.init);
-                let (support, query) = (shots(&task.support), shots(&task.query));
-                let (Some(support), Some(query)) = (support, query) else {
-                    unreachable!("the caller checked that every task is a regression");
+                let (support_values, query_values) =
+                    (lane_values(&task.support), lane_values(&task.query));
+                let support = Shots {
+                    inputs: &task.support.inputs,
+                    values: &support_values,
+                };
+                let query = Shots {
+                    inputs: &task.query.inputs,
+                    values: &query_values,
                 };
                 let loss = plan.lifetime(
                     &mut s.genes,

@@ -7,7 +7,8 @@
 //!   On digits, Chen et al. 2019's "Baseline": a classifier over the base classes with
 //!   their true labels, Adam on each sampled task's images; its body, under a new
 //!   zero-initialised head over the task's classes, is the initialisation. On sine, joint
-//!   training on pooled tasks.
+//!   training on pooled tasks. With `head = "cosine"` ("Baseline++") both the base
+//!   classifier and the new head are cosine readouts (`net::Readout`).
 //! * `reptile` (Nichol, Achiam, Schulman 2018) — adapt to a task, move the
 //!   initialisation a fraction ε towards the adapted weights (ε constant or annealed
 //!   linearly to 0 over the budget).
@@ -28,13 +29,15 @@ use super::inner::{InnerLoop, InnerOptimizer, Scratch};
 use super::lifetime::LifetimeFitness;
 
 mod checkpoint;
+mod pretrain;
 mod step;
 use super::method::{Anneal, EvolutionMethod, Finetune, Method, SampleAxis};
 use crate::evolve::{Driver, EvolveError, Group, Population, Strategy, StrategyConfig};
-use crate::net::{Architecture, Initializer, LayerTying, Loss, Network, Tying};
+use crate::net::{Initializer, Loss, Network, Readout};
 use crate::optim::Adam;
 use crate::rng::{self, Purpose, Stream};
 pub use checkpoint::OuterState;
+use pretrain::BaseClassifier;
 
 /// Initial log learning rate of evolved plasticity genes: the inner loop's own rate.
 fn log_lrs(layers: usize, lr: f32) -> Vec<f32> {
@@ -43,15 +46,6 @@ fn log_lrs(layers: usize, lr: f32) -> Vec<f32> {
 
 /// The evolutionary loop of an [`Outer`]: the driver and the tasks per generation.
 type Evolution<'a> = Driver<Box<dyn Strategy>, LifetimeFitness<'a>>;
-
-/// The classifier that pre-training trains on digits: the body of the shaped network
-/// under a readout over the base classes.
-struct BaseClassifier {
-    net: Network,
-    weights: Vec<f32>,
-    /// The base classes, in the order of the readout's outputs.
-    classes: Vec<u32>,
-}
 
 /// What an outer loop does each step.
 enum Loop<'a> {
@@ -114,6 +108,9 @@ pub struct Outer<'a> {
     lrs: Option<Vec<f32>>,
     /// Whether a lifetime adapts only the readout (pre-training's `finetune = "head"`).
     frozen_body: bool,
+    /// How pre-training and the lifetime read the network's scores (pre-training's
+    /// `head`; the affine readout for every other method).
+    readout: Readout,
     adam: Adam,
     tasks: Stream,
     scratch: Scratch,
@@ -143,6 +140,7 @@ impl<'a> Outer<'a> {
             Method::Scratch(_) => Loop::Scratch,
             Method::Pretrain(c) => {
                 outer.adam = Adam::new(c.lr);
+                outer.readout = c.readout();
                 if c.finetune == Finetune::Head {
                     outer.frozen_body = true;
                     outer.lrs = outer.lifetime_rates(outer.inner.lr);
@@ -241,6 +239,7 @@ impl<'a> Outer<'a> {
             weights: init,
             lrs: None,
             frozen_body: false,
+            readout: Readout::Affine,
             adam: Adam::new(1e-3),
             tasks: rng::stream(&[seed, Purpose::Tasks.key()]),
             scratch: Scratch::default(),
@@ -283,42 +282,6 @@ impl<'a> Outer<'a> {
         Ok(self)
     }
 
-    /// The base-class classifier of pre-training on `classes`: this network's body (its
-    /// initialisation) under a zero readout over the classes; and this network's own
-    /// readout zeroed, the new head that a lifetime fits.
-    fn base_classifier(&mut self, classes: &[u32]) -> Result<BaseClassifier, EvolveError> {
-        let arch = self.net.architecture();
-        let mut sizes = arch.sizes().to_vec();
-        *sizes.last_mut().expect("a network has layers") = classes.len();
-        let activations = (0..arch.layers() - 1).map(|l| arch.activation(l)).collect();
-        // The body keeps its tying, so that its genes are the shaped network's own.
-        let readout_rows = arch.layer_shape(arch.layers() - 1).0;
-        let mut tiles = self.net.tying().layers().to_vec();
-        *tiles.last_mut().expect("a network has layers") =
-            LayerTying::dense(readout_rows, classes.len());
-        let net = Architecture::new(sizes, activations, arch.head())
-            .and_then(|base| {
-                let tying = Tying::from_layers(&base, tiles)?;
-                Network::new(base, tying)
-            })
-            .map_err(|e| EvolveError::InvalidOption {
-                strategy: "pretrain",
-                option: "train_classes",
-                value: classes.len().to_string(),
-                expected: e.to_string(),
-            })?;
-        let readout = arch.layers() - 1;
-        let body = self.net.weight_genes(readout).start;
-        let mut weights = vec![0.0; net.genome_len()];
-        weights[..body].copy_from_slice(&self.weights[..body]);
-        self.weights[body..].iter_mut().for_each(|w| *w = 0.0);
-        Ok(BaseClassifier {
-            net,
-            weights,
-            classes: classes.to_vec(),
-        })
-    }
-
     /// Per-layer learning rates of a lifetime at rate `lr`: the evolved ones when
     /// plasticity is evolved, 0 for every layer but the readout when pre-training froze
     /// the body, else `None` (every layer at `lr`).
@@ -330,6 +293,12 @@ impl<'a> Outer<'a> {
             return Some(rates);
         }
         self.lrs.clone()
+    }
+
+    /// How a lifetime reads the network's scores: the cosine readout after pre-training
+    /// with `head = "cosine"`, else the affine readout.
+    pub fn readout(&self) -> Readout {
+        self.readout
     }
 
     /// Outer (slow) samples so far on the budget's axis ([`Setting::axis`]).

@@ -97,12 +97,14 @@ impl Outer<'_> {
             None => (self.net, &mut self.weights),
         };
         self.scratch.grad.resize(net.genome_len(), 0.0);
-        net.loss_and_gradient(
+        self.readout.loss_and_gradient(
+            net,
             weights,
             &pooled.inputs,
             pooled.targets(),
             self.loss,
             &mut self.scratch.ws,
+            &mut self.scratch.cosine,
             &mut self.scratch.grad,
         )?;
         self.adam.step(weights, &self.scratch.grad);

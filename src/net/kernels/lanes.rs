@@ -8,15 +8,18 @@
 //! computes exactly the scalar sums written in the comments, in the order written, so
 //! every build with fused multiply-adds gives the same bits, whatever its vector width.
 //!
-//! Dense layers, a linear head and mean squared error only; `net::lanes` decides when
-//! these apply.
+//! Dense layers, and a linear head with mean squared error or softmax logits with
+//! cross-entropy; `net::lanes` decides when these apply.
 
 use super::madd;
 #[cfg(target_arch = "x86_64")]
 use crate::cpu;
+
+mod loss;
 use crate::net::Activation;
 use crate::net::architecture::tanh;
 use crate::net::lanes::{LANES, Lane, LanePlan, LaneScratch, Shots};
+use loss::{readout_delta, readout_loss};
 
 /// The lane kernels' dispatch: as `multiversion!`, with a third build for AVX-512F (+ FMA)
 /// when [`cpu::simd`] has it. Both FMA builds fuse the same multiply-adds lane by lane, so
@@ -291,7 +294,7 @@ fn forward<const FMA: bool>(
 }
 
 /// `steps` full-batch SGD steps on `support` with per-layer rates `layer_lrs`, applied to
-/// `genes` in place; then each lane's mean squared error on `query`.
+/// `genes` in place; then each lane's loss on `query`.
 #[inline(always)]
 fn lifetime<const FMA: bool>(
     plan: &LanePlan,
@@ -303,8 +306,7 @@ fn lifetime<const FMA: bool>(
     scratch: &mut LaneScratch,
 ) -> [f64; LANES] {
     let layers = plan.layers();
-    // ∂(mean over batch and outputs of err²)/∂z = 2·err / (batch · outputs), as in `Loss`.
-    let scale = 2.0 / support.values.len() as f32;
+    let outputs = plan.layer_shape(layers - 1).1;
     for _ in 0..steps {
         forward::<FMA>(plan, genes, support, scratch);
         let LaneScratch {
@@ -313,16 +315,12 @@ fn lifetime<const FMA: bool>(
             delta,
             delta_next,
         } = &mut *scratch;
-        delta.clear();
-        delta.extend(
-            activations[layers - 1]
-                .iter()
-                .zip(support.values)
-                .map(|(z, &t)| {
-                    let mut d = *z;
-                    map_lane(&mut d, |z| (z - t) * scale);
-                    d
-                }),
+        readout_delta(
+            plan.loss(),
+            &activations[layers - 1],
+            support.values,
+            outputs,
+            delta,
         );
         for l in (0..layers).rev() {
             let shape = plan.layer_shape(l);
@@ -342,12 +340,10 @@ fn lifetime<const FMA: bool>(
         }
     }
     forward::<FMA>(plan, genes, query, scratch);
-    let mut total = [0.0f64; LANES];
-    for (z, &t) in scratch.activations[layers - 1].iter().zip(query.values) {
-        for m in 0..LANES {
-            let err = z[m] - t;
-            total[m] += (err * err) as f64;
-        }
-    }
-    total.map(|s| s / query.values.len() as f64)
+    readout_loss(
+        plan.loss(),
+        &scratch.activations[layers - 1],
+        query.values,
+        outputs,
+    )
 }
