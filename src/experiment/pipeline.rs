@@ -18,7 +18,7 @@ use super::checkpoint::Checkpoint;
 use super::progress::{Observer, RunId};
 use super::runner::RunError;
 use crate::evolve::Group;
-use crate::net::{Network, SavedNetwork};
+use crate::net::{Network, Readout, SavedNetwork};
 
 /// One row of `runs.csv`: a logged point of one run.
 pub trait Row: Serialize + DeserializeOwned + Clone + Send + Sync {
@@ -126,12 +126,21 @@ impl<'a> RunContext<'a> {
     }
 
     /// As [`RunContext::save_network`], for a learned initialisation whose lifetimes use
-    /// per-layer inner learning rates `lrs` (recorded as the file's `inner_lrs`).
-    pub fn save_initialisation(&self, network: &Network, genes: &[f32], lrs: Option<&[f32]>) {
-        let saved = SavedNetwork::new(network, genes).and_then(|s| match lrs {
-            Some(lrs) => s.with_inner_lrs(lrs),
-            None => Some(s),
-        });
+    /// per-layer inner learning rates `lrs` (recorded as the file's `inner_lrs`) and read
+    /// the scores through `readout`.
+    pub fn save_initialisation(
+        &self,
+        network: &Network,
+        genes: &[f32],
+        lrs: Option<&[f32]>,
+        readout: Readout,
+    ) {
+        let saved = SavedNetwork::new(network, genes)
+            .and_then(|s| match lrs {
+                Some(lrs) => s.with_inner_lrs(lrs),
+                None => Some(s),
+            })
+            .map(|s| SavedNetwork { readout, ..s });
         *self.network.lock().unwrap_or_else(|e| e.into_inner()) = saved;
     }
 

@@ -9,7 +9,9 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::{Activation, Architecture, Head, LayerTying, NetError, Network, Params, Tying};
+use super::{
+    Activation, Architecture, Head, LayerTying, NetError, Network, Params, Readout, Tying,
+};
 
 /// The `format` value of the current version.
 pub const FORMAT: &str = "baldwin-network-v1";
@@ -33,7 +35,9 @@ pub const FORMAT: &str = "baldwin-network-v1";
 /// An initialisation learned for few-shot adaptation also records `inner_lrs`: one
 /// inner-loop learning rate per weight layer, the rates its evaluation lifetimes use
 /// (evolved ones for an arm that evolves plasticity, 0 for a frozen body). The field is
-/// absent for a network that is used as it is.
+/// absent for a network that is used as it is. `readout` is absent for the network's own
+/// affine readout, and `{"Cosine": {"scale": s}}` for a cosine readout (Baseline++), whose
+/// class vectors are the last layer's weight columns.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavedNetwork {
@@ -52,6 +56,13 @@ pub struct SavedNetwork {
     /// Per-layer inner-loop learning rates of a learned initialisation, if it has its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inner_lrs: Option<Vec<f32>>,
+    /// How the scores are read from the last layer (absent: its affine readout).
+    #[serde(default, skip_serializing_if = "is_affine")]
+    pub readout: Readout,
+}
+
+fn is_affine(readout: &Readout) -> bool {
+    *readout == Readout::Affine
 }
 
 /// Why a saved network could not be loaded.
@@ -98,6 +109,7 @@ impl SavedNetwork {
             tying: network.tying().layers().to_vec(),
             genes: genes.to_vec(),
             inner_lrs: None,
+            readout: Readout::Affine,
         })
     }
 
@@ -235,10 +247,13 @@ mod tests {
         let (net, params) = tied();
         let plain = SavedNetwork::new(&net, &params.genes).unwrap();
         assert!(!plain.to_json().contains("inner_lrs"));
-        let rated = plain.clone().with_inner_lrs(&[0.01, 0.25]).unwrap();
+        let mut rated = plain.clone().with_inner_lrs(&[0.01, 0.25]).unwrap();
+        rated.readout = Readout::Cosine { scale: 2.0 };
         let text = rated.to_json();
         let back: SavedNetwork = serde_json::from_str(&text).unwrap();
         assert_eq!(back.inner_lrs, Some(vec![0.01, 0.25]));
+        assert_eq!(back.readout, Readout::Cosine { scale: 2.0 });
+        assert!(!plain.to_json().contains("readout"));
         assert_eq!(SavedNetwork::from_json(&text).unwrap().0, net);
         assert!(plain.clone().with_inner_lrs(&[0.01]).is_none());
         assert!(

@@ -207,7 +207,7 @@ pub fn execute(
     // not kept: its genes are not finite).
     let (weights, _) = outer.init();
     let lrs = outer.lifetime_rates(eval_inner.lr);
-    context.save_initialisation(&net, weights, lrs.as_deref());
+    context.save_initialisation(&net, weights, lrs.as_deref(), outer.readout());
     Ok(Some(records))
 }
 
