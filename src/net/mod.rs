@@ -11,6 +11,7 @@
 //! know about tasks, strategies or experiments.
 
 mod architecture;
+mod blocks;
 mod curvature;
 mod error;
 mod kernels;
@@ -23,6 +24,7 @@ mod saved;
 mod tying;
 
 pub use architecture::{Activation, Architecture, Head};
+pub use blocks::{BLOCK_ROWS, PARALLEL_MIN_BATCH};
 pub use error::NetError;
 pub use lanes::{LANES, Lane, LanePlan, LaneScratch, Shots};
 pub use loss::{Loss, Targets};
