@@ -198,6 +198,58 @@ fn population_forward(c: &mut Criterion) {
     group.finish();
 }
 
+/// The Adam step at batch 256 (the gradient in blocks on every core) inside rayon pools
+/// of 1 and 2 threads.
+fn adam_thread_scaling(c: &mut Criterion) {
+    let mut group = c.benchmark_group("threads/adam_step");
+    let (shape, batch) = (&DIGITS, 256);
+    let net = network(shape);
+    let (inputs, classes, _) = batch_for(shape, batch);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let mut params = net.init(&mut rng::stream(&[1]));
+        let mut ws = Workspace::new();
+        let mut grad = vec![0.0; net.genome_len()];
+        let mut adam = Adam::new(1e-4);
+        let mut step = || {
+            let loss = net
+                .loss_and_gradient(
+                    &params.genes,
+                    &inputs,
+                    Targets::Classes(&classes),
+                    shape.loss,
+                    &mut ws,
+                    &mut grad,
+                )
+                .unwrap();
+            adam.step(&mut params.genes, &grad);
+            loss
+        };
+        assert_valid(shape.label, &[pool.install(&mut step)], 1);
+        group.throughput(Throughput::Elements(batch as u64));
+        // Enter the pool once per sample: handing one step to a pool's thread and back
+        // costs about as much as the step.
+        group.bench_function(
+            BenchmarkId::new(shape.label, format!("b{batch}/t{threads}")),
+            |b| {
+                b.iter_custom(|iters| {
+                    pool.install(|| {
+                        let start = std::time::Instant::now();
+                        for _ in 0..iters {
+                            black_box(step());
+                        }
+                        start.elapsed()
+                    })
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
 /// Population forward inside rayon pools of 1 and 2 threads: the speed-up of the second.
 fn thread_scaling(c: &mut Criterion) {
     let mut group = c.benchmark_group("threads/population_forward");
@@ -229,6 +281,7 @@ criterion_group!(
     forward,
     adam_step,
     population_forward,
-    thread_scaling
+    thread_scaling,
+    adam_thread_scaling
 );
 criterion_main!(benches);

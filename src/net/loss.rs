@@ -18,7 +18,7 @@ pub enum Targets<'a> {
     Values(&'a [f32]),
 }
 
-impl Targets<'_> {
+impl<'a> Targets<'a> {
     /// Check the targets against a batch of `batch x outputs` once, at the boundary.
     pub fn check(&self, batch: usize, outputs: usize) -> Result<(), NetError> {
         match self {
@@ -45,6 +45,14 @@ impl Targets<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The targets of rows `rows` of a batch with `outputs` outputs per row.
+    pub(crate) fn rows(self, rows: std::ops::Range<usize>, outputs: usize) -> Targets<'a> {
+        match self {
+            Targets::Classes(c) => Targets::Classes(&c[rows]),
+            Targets::Values(v) => Targets::Values(&v[rows.start * outputs..rows.end * outputs]),
+        }
     }
 
     /// Target value of row `b`, output `o` (one-hot for classes).

@@ -11,6 +11,7 @@
 //! know about tasks, strategies or experiments.
 
 mod architecture;
+mod blocks;
 mod cosine;
 mod curvature;
 mod error;
@@ -24,6 +25,7 @@ mod saved;
 mod tying;
 
 pub use architecture::{Activation, Architecture, Head};
+pub use blocks::{BLOCK_ROWS, PARALLEL_MIN_BATCH};
 pub use cosine::{CosineScratch, Readout};
 pub use error::NetError;
 pub use lanes::{LANES, Lane, LanePlan, LaneScratch, Shots};

@@ -5,6 +5,7 @@
 //! developed into the workspace first and its weight gradient folded back into its gene
 //! blocks after (both in `network`).
 
+use super::blocks::{BlockPass, PARALLEL_MIN_BATCH};
 use super::kernels;
 use super::{Architecture, Head, Loss, NetError, Network, Targets};
 
@@ -127,6 +128,11 @@ impl Network {
 
     /// Forward and backward: returns the loss and writes `∂loss/∂genome` into `grad`
     /// (overwritten). A tied block's gradient is the sum over every tile that uses it.
+    ///
+    /// A batch of at least [`PARALLEL_MIN_BATCH`] rows is cut into blocks of
+    /// [`BLOCK_ROWS`](super::BLOCK_ROWS) rows computed in parallel and summed in a fixed
+    /// order: the same bits for any thread count, equal to the one-pass result within
+    /// rounding.
     pub fn loss_and_gradient(
         &self,
         genome: &[f32],
@@ -148,8 +154,31 @@ impl Network {
         Ok(self.loss_and_gradient_unchecked(genome, input, batch, targets, loss, ws, grad))
     }
 
+    /// [`Network::loss_and_gradient`] without the shape checks. A batch of at least
+    /// [`PARALLEL_MIN_BATCH`] rows goes through blocks on every core (`blocks`); a smaller
+    /// one through [`Network::loss_and_gradient_one_pass`].
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn loss_and_gradient_unchecked(
+        &self,
+        genome: &[f32],
+        input: &[f32],
+        batch: usize,
+        targets: Targets,
+        loss: Loss,
+        ws: &mut Workspace,
+        grad: &mut [f32],
+    ) -> f32 {
+        if batch >= PARALLEL_MIN_BATCH {
+            let blocks = &mut ws.blocks;
+            self.loss_and_gradient_blocks(genome, input, batch, targets, loss, blocks, grad)
+        } else {
+            self.loss_and_gradient_one_pass(genome, input, batch, targets, loss, ws, grad)
+        }
+    }
+
+    /// Forward and backward over the whole batch on the calling thread.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn loss_and_gradient_one_pass(
         &self,
         genome: &[f32],
         input: &[f32],
@@ -170,6 +199,7 @@ impl Network {
             grad_weights,
             panels,
             loss_scratch,
+            blocks: _,
         } = ws;
         delta.resize(batch * outputs, 0.0);
         let value = self.readout_loss(
@@ -252,6 +282,8 @@ pub struct Workspace {
     panels: Vec<f32>,
     /// Scratch for the cross-entropy kernel.
     loss_scratch: Vec<f32>,
+    /// One workspace and gradient per block of a large batch (`blocks`).
+    blocks: Vec<BlockPass>,
 }
 
 impl Workspace {
@@ -261,7 +293,9 @@ impl Workspace {
     }
 
     /// The output of weight layer `layer` in the last pass, `[batch, fan_out]` (after its
-    /// activation: a hidden layer's activations); `None` before a pass reached it.
+    /// activation: a hidden layer's activations); `None` before a pass reached it. A
+    /// gradient of a batch of [`PARALLEL_MIN_BATCH`] rows or more runs in per-block
+    /// workspaces and leaves this one as it was.
     pub fn layer_output(&self, layer: usize) -> Option<&[f32]> {
         self.activations.get(layer).map(Vec::as_slice)
     }
