@@ -35,6 +35,16 @@ pub fn baldwin(args: &[&str]) -> std::process::Output {
         .expect("the binary runs")
 }
 
+/// Run the `baldwin` binary with `args` on `threads` rayon threads (no colours).
+pub fn baldwin_threads(args: &[&str], threads: usize) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_baldwin"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("RAYON_NUM_THREADS", threads.to_string())
+        .output()
+        .expect("the binary runs")
+}
+
 /// The texts of an SVG file, trimmed, in document order.
 pub fn svg_texts(path: &Path) -> Vec<String> {
     let svg = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
