@@ -45,6 +45,14 @@ pub fn baldwin_threads(args: &[&str], threads: usize) -> std::process::Output {
         .expect("the binary runs")
 }
 
+/// Run the `baldwin` binary with `args`, on `threads` rayon threads when given.
+pub fn baldwin_on(args: &[&str], threads: Option<usize>) -> std::process::Output {
+    match threads {
+        Some(threads) => baldwin_threads(args, threads),
+        None => baldwin(args),
+    }
+}
+
 /// The texts of an SVG file, trimmed, in document order.
 pub fn svg_texts(path: &Path) -> Vec<String> {
     let svg = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
