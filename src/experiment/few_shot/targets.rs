@@ -54,8 +54,8 @@ fn target_steps(experiment: &FewShotExperiment) -> Vec<usize> {
     }
 }
 
-/// Samples-to-target of every arm at every `[budget] targets` value, after each of the
-/// [target steps](target_steps).
+/// Samples-to-target of every arm at every `[budget] targets` value, after the
+/// evaluation's inner steps and, when it is shorter, the training lifetime's.
 pub fn outer_to_target(
     experiment: &FewShotExperiment,
     records: &[MetaRecord],
