@@ -219,13 +219,13 @@ fn write_results(rows: &[Row]) {
         ));
     }
     std::fs::write(out.join("scaling.csv"), csv).unwrap();
-    // The plot module has no log y axis: log10 of the seconds, on a log x axis.
     let panel = |axis: &str, x_label: &str, x: fn(&Row) -> usize| Panel {
         spec: ChartSpec {
             title: format!("time vs {axis}"),
             x_label: x_label.into(),
-            y_label: "log10(seconds per generation)".into(),
+            y_label: "seconds per generation (log scale)".into(),
             log_x: true,
+            log_y: true,
             dots: true,
             ..Default::default()
         },
@@ -234,14 +234,11 @@ fn write_results(rows: &[Row]) {
             points: rows
                 .iter()
                 .filter(|r| r.axis == axis)
-                .map(|r| {
-                    let y = r.seconds.log10();
-                    Band {
-                        x: x(r) as f64,
-                        center: y,
-                        low: y,
-                        high: y,
-                    }
+                .map(|r| Band {
+                    x: x(r) as f64,
+                    center: r.seconds,
+                    low: r.seconds,
+                    high: r.seconds,
                 })
                 .collect(),
         }],

@@ -206,6 +206,71 @@ fn without_a_fixed_range_the_y_axis_fits_the_data() {
 }
 
 #[test]
+fn a_log_y_axis_spans_the_decades_of_the_data_and_skips_values_it_cannot_place() {
+    // Times from 0.2 ms to 3 s, as the scaling bench writes them, with a zero and a
+    // negative value (a failed measurement) that a log axis has no place for.
+    let path = out("log_y.svg");
+    let spec = ChartSpec {
+        title: "log y".into(),
+        x_label: "population (log scale)".into(),
+        y_label: "seconds per generation (log scale)".into(),
+        log_x: true,
+        log_y: true,
+        dots: true,
+        guides: vec![
+            Guide::Horizontal {
+                y: 0.0,
+                label: "zero".into(),
+            },
+            Guide::Horizontal {
+                y: 1.0,
+                label: "one second".into(),
+            },
+        ],
+        ..ChartSpec::default()
+    };
+    let seconds = [2e-4, 1e-3, 0.0, 2e-2, -1.0, 0.3, 3.0];
+    let points = seconds
+        .iter()
+        .enumerate()
+        .map(|(i, &y)| Band {
+            x: 64.0 * 2f64.powi(i as i32),
+            center: y,
+            low: y,
+            high: y,
+        })
+        .collect();
+    let series = [Series {
+        name: "generation".into(),
+        points,
+    }];
+    line_chart(&path, &spec, &series).unwrap();
+    let (_, y_ticks) = tick_labels(&path);
+    assert_unique(&y_ticks, "log y");
+    let values: Vec<f64> = y_ticks
+        .iter()
+        .map(|t| t.parse().unwrap_or_else(|_| panic!("tick {t:?}")))
+        .collect();
+    assert!(values.iter().all(|&v| v > 0.0), "{y_ticks:?}");
+    // Ticks at 1, 2 or 5 times a power of ten, covering 1e-3 … 1.
+    for v in &values {
+        let mantissa = v / 10f64.powf(v.log10().floor());
+        assert!(
+            [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-6),
+            "{v} in {y_ticks:?}"
+        );
+    }
+    let (low, high) = (
+        values[0].min(values[values.len() - 1]),
+        values[0].max(values[values.len() - 1]),
+    );
+    assert!(low <= 1e-3 && high >= 1.0, "{y_ticks:?}");
+    assert!(high <= 10.0 && low >= 1e-5, "{y_ticks:?}");
+    let labels = texts(&path);
+    assert!(labels.iter().any(|t| t == "one second"), "{labels:?}");
+}
+
+#[test]
 fn panels_share_one_legend_with_guides_and_the_png_is_a_real_picture() {
     let path = out("panels.svg");
     let panel = |k: usize| Panel {

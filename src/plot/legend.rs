@@ -142,11 +142,14 @@ where
     X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
     Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
 {
+    // A guide outside its axis's range would not show; on a log axis it may not even
+    // have a position (a value ≤ 0).
+    let within = |v: f64, (low, high): (f64, f64)| low <= v && v <= high;
     for guide in guides {
         let style = GuideStyle::of(guide);
         let ends = match *guide {
-            Guide::Vertical { x, .. } if x.is_finite() => [(x, y_range.0), (x, y_range.1)],
-            Guide::Horizontal { y, .. } if y.is_finite() => [(x_range.0, y), (x_range.1, y)],
+            Guide::Vertical { x, .. } if within(x, x_range) => [(x, y_range.0), (x, y_range.1)],
+            Guide::Horizontal { y, .. } if within(y, y_range) => [(x_range.0, y), (x_range.1, y)],
             _ => continue,
         };
         chart

@@ -170,7 +170,7 @@ fn draw_panel<DB: DrawingBackend>(
             spec.places(band.x)
                 && [band.center, band.low, band.high]
                     .iter()
-                    .any(|v| v.is_finite())
+                    .any(|&v| spec.places_y(v))
         })
         .collect();
     let empty = drawn.is_empty();
@@ -179,7 +179,7 @@ fn draw_panel<DB: DrawingBackend>(
         _ => None,
     });
     let guide_y = spec.guides.iter().filter_map(|g| match *g {
-        Guide::Horizontal { y, .. } if y.is_finite() => Some(y),
+        Guide::Horizontal { y, .. } if spec.places_y(y) => Some(y),
         _ => None,
     });
     let (x_min, x_max) = extent(drawn.iter().map(|band| band.x).chain(guide_x));
@@ -187,7 +187,7 @@ fn draw_panel<DB: DrawingBackend>(
         drawn
             .iter()
             .flat_map(|band| [band.center, band.low, band.high])
-            .filter(|v| v.is_finite())
+            .filter(|&v| spec.places_y(v))
             .chain(guide_y),
     );
     let x_range = match (x_min <= x_max, spec.log_x) {
@@ -196,10 +196,12 @@ fn draw_panel<DB: DrawingBackend>(
         (true, true) => ticks::fitted_log(x_min, x_max, 0.03),
         (true, false) => ticks::fitted(x_min, x_max, 0.03),
     };
-    let y_range = match (spec.y_range, y_min <= y_max) {
-        (Some(range), _) => range,
-        (None, false) => (0.0, 1.0),
-        (None, true) => ticks::fitted(y_min, y_max, 0.05),
+    let y_range = match (spec.y_range, y_min <= y_max, spec.log_y) {
+        (Some(range), _, _) => range,
+        (None, false, true) => (1.0, 10.0),
+        (None, false, false) => (0.0, 1.0),
+        (None, true, true) => ticks::fitted_log(y_min, y_max, 0.05),
+        (None, true, false) => ticks::fitted(y_min, y_max, 0.05),
     };
     let chart = Chart {
         panel,
@@ -208,16 +210,14 @@ fn draw_panel<DB: DrawingBackend>(
         empty,
         colour_of,
     };
-    let (low, high) = x_range;
-    let y_axis: Ticked<RangedCoordf64> =
-        Ticked::new(y_range.0..y_range.1, ticks::linear(y_range.0, y_range.1));
-    if spec.log_x {
-        let x_axis: Ticked<LogCoord<f64>> =
+    let (low, high) = y_range;
+    if spec.log_y {
+        let y_axis: Ticked<LogCoord<f64>> =
             Ticked::new((low..high).log_scale(), ticks::log(low, high));
-        chart.draw(cell, x_axis, y_axis)
+        chart.draw_on_x(cell, y_axis)
     } else {
-        let x_axis: Ticked<RangedCoordf64> = Ticked::new(low..high, ticks::linear(low, high));
-        chart.draw(cell, x_axis, y_axis)
+        let y_axis: Ticked<RangedCoordf64> = Ticked::new(low..high, ticks::linear(low, high));
+        chart.draw_on_x(cell, y_axis)
     }
 }
 
@@ -231,6 +231,24 @@ struct Chart<'a> {
 }
 
 impl Chart<'_> {
+    /// [`Chart::draw`] with the x axis the spec asks for (linear or log) and `y_axis`.
+    fn draw_on_x<DB, Y>(&self, cell: &DrawingArea<DB, Shift>, y_axis: Y) -> Result<(), String>
+    where
+        DB: DrawingBackend,
+        Y: AsRangedCoord<Value = f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
+        let (low, high) = self.x_range;
+        if self.panel.spec.log_x {
+            let x_axis: Ticked<LogCoord<f64>> =
+                Ticked::new((low..high).log_scale(), ticks::log(low, high));
+            self.draw(cell, x_axis, y_axis)
+        } else {
+            let x_axis: Ticked<RangedCoordf64> = Ticked::new(low..high, ticks::linear(low, high));
+            self.draw(cell, x_axis, y_axis)
+        }
+    }
+
     fn draw<DB, X, Y>(
         &self,
         cell: &DrawingArea<DB, Shift>,
@@ -276,7 +294,7 @@ impl Chart<'_> {
 
         for curve in &self.panel.series {
             let colour = (self.colour_of)(&curve.name);
-            let band_ok = |b: &Band| placeable(b) && b.low.is_finite() && b.high.is_finite();
+            let band_ok = |b: &Band| placeable(b) && spec.places_y(b.low) && spec.places_y(b.high);
             for band in curve
                 .points
                 .split(|b| !band_ok(b))
@@ -302,7 +320,7 @@ impl Chart<'_> {
                     .map_err(text)?;
             }
 
-            let line_ok = |b: &Band| placeable(b) && b.center.is_finite();
+            let line_ok = |b: &Band| placeable(b) && spec.places_y(b.center);
             for line in curve
                 .points
                 .split(|b| !line_ok(b))

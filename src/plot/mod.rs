@@ -95,6 +95,10 @@ pub struct ChartSpec {
     /// Logarithmic x axis (base 10). Values ≤ 0 cannot be placed on it: a line chart skips
     /// them, an interval chart pins them to the left edge.
     pub log_x: bool,
+    /// Logarithmic y axis (base 10), for quantities that span decades (times, losses).
+    /// Values ≤ 0 cannot be placed on it and are skipped, as on a log x axis. Line charts
+    /// only.
+    pub log_y: bool,
     /// Fixed y range `(low, high)`; data outside is drawn clamped to it. `None` fits the
     /// data (and horizontal guides) with 5% padding. Line charts only: an interval
     /// chart's y axis is its rows.
@@ -236,6 +240,11 @@ impl ChartSpec {
     /// Whether `x` has a place on this chart's x axis: finite, and positive on a log axis.
     fn places(&self, x: f64) -> bool {
         x.is_finite() && (!self.log_x || x > 0.0)
+    }
+
+    /// Whether `y` has a place on this chart's y axis: finite, and positive on a log axis.
+    fn places_y(&self, y: f64) -> bool {
+        y.is_finite() && (!self.log_y || y > 0.0)
     }
 }
 
