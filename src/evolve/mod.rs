@@ -39,7 +39,7 @@ pub use cma_es::{CmaEs, CmaEsConfig, Covariance};
 pub use config::StrategyConfig;
 pub use driver::{Consumed, Driver, DriverError, Fitness, FnFitness, Totals};
 pub use ga::{Crossover, Ga, GaConfig, Selection};
-pub use openai_es::{OpenAiEs, OpenAiEsConfig};
+pub use openai_es::{Members, OpenAiEs, OpenAiEsConfig};
 pub use population::Population;
 pub use shaping::FitnessShaping;
 pub use share::{Group, GroupError, ThreadGroup, part};
@@ -125,6 +125,17 @@ pub struct Generation {
 impl Generation {
     /// Statistics of one generation's fitness over the population that produced it.
     pub fn summarize(generation: u64, fitness: &[f32], population: &Population) -> Self {
+        let lengths = (0..population.len()).map(|i| population.genome(i).len());
+        Self::summarize_lengths(generation, fitness, lengths)
+    }
+
+    /// As [`Generation::summarize`], for members whose genome lengths `lengths` lists
+    /// (one per fitness value) without a written-out population.
+    pub(crate) fn summarize_lengths(
+        generation: u64,
+        fitness: &[f32],
+        lengths: impl Iterator<Item = usize> + Clone,
+    ) -> Self {
         let mut finite: Vec<f32> = fitness.iter().copied().filter(|f| f.is_finite()).collect();
         finite.sort_by(f32::total_cmp);
         let nan_if_empty = |v: f32| if finite.is_empty() { f32::NAN } else { v };
@@ -134,7 +145,7 @@ impl Generation {
             n if n % 2 == 1 => finite[n / 2],
             n => 0.5 * (finite[n / 2 - 1] + finite[n / 2]),
         };
-        let lengths = (0..population.len()).map(|i| population.genome(i).len());
+        let members = lengths.clone().count();
         let total: usize = lengths.clone().sum();
         Self {
             generation,
@@ -146,7 +157,7 @@ impl Generation {
             median,
             non_finite: fitness.len() - finite.len(),
             genes_min: lengths.clone().min().unwrap_or(0),
-            genes_mean: total as f64 / population.len().max(1) as f64,
+            genes_mean: total as f64 / members.max(1) as f64,
             genes_max: lengths.max().unwrap_or(0),
         }
     }

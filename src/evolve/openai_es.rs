@@ -12,6 +12,9 @@ use super::{
 };
 use crate::optim::{Adam, AnyOptimizer, Optimizer, Sgd};
 
+mod members;
+pub use members::Members;
+
 /// Hyper-parameters of OpenAI-ES (the `strategy = "openai_es"` keys of an experiment file).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -114,7 +117,18 @@ pub struct OpenAiEs {
     #[serde(skip)]
     gradient: Vec<f32>,
     #[serde(skip)]
-    asked: bool,
+    asked: Asked,
+}
+
+/// What the last ask handed out, if the generation is not told yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Asked {
+    #[default]
+    No,
+    /// [`Strategy::ask`]: the population written out.
+    Population,
+    /// [`OpenAiEs::ask_members`]: members rebuilt on demand.
+    Members,
 }
 
 impl OpenAiEs {
@@ -138,7 +152,7 @@ impl OpenAiEs {
             utilities: Vec::new(),
             weights: Vec::new(),
             gradient: Vec::new(),
-            asked: false,
+            asked: Asked::No,
         })
     }
 
@@ -154,6 +168,39 @@ impl OpenAiEs {
             self.config.population
         }
     }
+
+    /// Draw this generation's noise rows (offsets into the shared table, by default).
+    fn draw_noise(&mut self) {
+        let directions = self.directions();
+        self.noise.draw(
+            self.config.noise,
+            self.seed,
+            self.generation,
+            directions,
+            self.mean.len(),
+        );
+    }
+
+    fn members(&self) -> Members<'_> {
+        Members {
+            mean: &self.mean,
+            noise: &self.noise,
+            sigma: self.config.sigma,
+            antithetic: self.config.antithetic,
+            len: self.config.population,
+        }
+    }
+
+    /// Ask for a generation without writing its population out: the same members as
+    /// [`Strategy::ask`] (bit for bit), rebuilt from the mean and the noise rows when they
+    /// are evaluated ([`Members::evaluate`]), so that a generation costs `O(genes)` memory
+    /// per worker with the shared noise table. Tell the fitness with [`Strategy::tell`]
+    /// as usual.
+    pub fn ask_members(&mut self) -> Members<'_> {
+        self.draw_noise();
+        self.asked = Asked::Members;
+        self.members()
+    }
 }
 
 impl Strategy for OpenAiEs {
@@ -162,45 +209,48 @@ impl Strategy for OpenAiEs {
     }
 
     fn ask(&mut self) -> &Population {
-        let dim = self.mean.len();
-        let (members, directions) = (self.config.population, self.directions());
-        if self.population.len() != members || self.population.total_genes() != members * dim {
-            self.population = Population::uniform(members, dim);
+        let (len, dim) = (self.config.population, self.mean.len());
+        if self.population.len() != len || self.population.total_genes() != len * dim {
+            self.population = Population::uniform(len, dim);
         }
-        self.noise.draw(
-            self.config.noise,
-            self.seed,
-            self.generation,
-            directions,
-            dim,
-        );
-        let sigma = self.config.sigma;
-        let (mean, noise) = (&self.mean, &self.noise);
-        let signs: &[f32] = if self.config.antithetic {
-            &[1.0, -1.0]
-        } else {
-            &[1.0]
+        self.draw_noise();
+        // Written out by the code that rebuilds them for `ask_members`, so the two agree.
+        let members = Members {
+            mean: &self.mean,
+            noise: &self.noise,
+            sigma: self.config.sigma,
+            antithetic: self.config.antithetic,
+            len,
         };
-        // Direction d fills members d·signs.len() .. (d + 1)·signs.len().
         self.population
             .matrix_mut()
-            .par_chunks_mut((dim * signs.len()).max(1))
+            .par_chunks_mut(dim.max(1))
             .enumerate()
-            .for_each(|(d, members)| {
-                let eps = noise.row(d);
-                for (row, &sign) in members.chunks_exact_mut(dim).zip(signs) {
-                    for ((x, &m), &e) in row.iter_mut().zip(mean).zip(eps) {
-                        *x = m + sign * sigma * e;
-                    }
-                }
-            });
-        self.asked = true;
+            .for_each(|(i, row)| members.write(i, row));
+        self.asked = Asked::Population;
         &self.population
     }
 
     fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError> {
-        let report = begin_tell(self.asked, self.generation, fitness, &self.population)?;
         let dim = self.mean.len();
+        let report = match self.asked {
+            Asked::Members if fitness.len() != self.config.population => {
+                return Err(EvolveError::FitnessLength {
+                    expected: self.config.population,
+                    got: fitness.len(),
+                });
+            }
+            Asked::Members => {
+                let lengths = std::iter::repeat_n(dim, fitness.len());
+                Generation::summarize_lengths(self.generation, fitness, lengths)
+            }
+            asked => begin_tell(
+                asked == Asked::Population,
+                self.generation,
+                fitness,
+                &self.population,
+            )?,
+        };
         self.utilities.resize(fitness.len(), 0.0);
         self.config.shaping.utilities(fitness, &mut self.utilities);
         // ∇_mean E[f] ≈ −1/(nσ) Σᵢ uᵢ εᵢ (utilities are "higher is better", f is minimised);
@@ -220,7 +270,7 @@ impl Strategy for OpenAiEs {
         self.noise.weighted_sum(&self.weights, &mut self.gradient);
         self.optimizer.step(&mut self.mean, &self.gradient);
         self.generation += 1;
-        self.asked = false;
+        self.asked = Asked::No;
         Ok(report)
     }
 
