@@ -133,6 +133,8 @@ pub struct Adam {
     m: Vec<f32>,
     v: Vec<f32>,
     steps: u64,
+    #[serde(skip)]
+    saturation: Saturation,
 }
 
 impl Adam {
@@ -147,6 +149,7 @@ impl Adam {
             m: Vec::new(),
             v: Vec::new(),
             steps: 0,
+            saturation: Saturation::default(),
         }
     }
 
@@ -170,12 +173,20 @@ impl Optimizer for Adam {
         self.v.resize(params.len(), 0.0);
         self.steps += 1;
         let (b1, b2) = (self.beta1, self.beta2);
+        let [from1, from2] = self.saturation.steps_for([b1, b2]);
+        let correction = |beta, from| {
+            if self.steps >= from {
+                1.0
+            } else {
+                bias_correction(beta, self.steps)
+            }
+        };
         // Fold the bias corrections into the step size (Kingma & Ba, end of §2).
         let step = AdamStep {
             b1,
             b2,
-            lr_corrected: self.lr / bias_correction(b1, self.steps),
-            inv_sqrt_correction2: 1.0 / bias_correction(b2, self.steps).sqrt(),
+            lr_corrected: self.lr / correction(b1, from1),
+            inv_sqrt_correction2: 1.0 / correction(b2, from2).sqrt(),
             eps: self.eps,
             decay: self.lr * self.weight_decay,
         };
@@ -212,6 +223,49 @@ fn bias_correction(beta: f32, t: u64) -> f32 {
         return 1.0;
     }
     1.0 - power
+}
+
+/// The step from which [`bias_correction`]`(beta, t)` is exactly 1 for every `t`: its
+/// squaring reaches a negligible `β^(2^i)` at some `i` and returns 1 for any `t` with a
+/// bit above `i`, so from `t = 2^(i+1)` on. `u64::MAX` when no square gets negligible
+/// (β of magnitude 1 or more, or NaN).
+fn saturation_step(beta: f32) -> u64 {
+    const NEGLIGIBLE: f32 = 1.0 / (1u32 << 25) as f32;
+    let mut square = beta;
+    for i in 0..63 {
+        if square.abs() < NEGLIGIBLE {
+            return 1 << (i + 1);
+        }
+        square *= square;
+    }
+    u64::MAX
+}
+
+/// [`saturation_step`] of β₁ and β₂, kept with the β it was found for: past some
+/// 17,000 steps (β₂ = 0.999) both corrections are 1, and the fifteen dependent
+/// squarings a step would spend finding that out again cost more than the whole update
+/// of a small network. A cache: neither serialised nor compared.
+#[derive(Debug, Clone, Copy, Default)]
+struct Saturation(Option<([u32; 2], [u64; 2])>);
+
+impl Saturation {
+    fn steps_for(&mut self, betas: [f32; 2]) -> [u64; 2] {
+        let key = betas.map(f32::to_bits);
+        match self.0 {
+            Some((cached, steps)) if cached == key => steps,
+            _ => {
+                let steps = betas.map(saturation_step);
+                self.0 = Some((key, steps));
+                steps
+            }
+        }
+    }
+}
+
+impl PartialEq for Saturation {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// The per-step constants of the elementwise Adam update.

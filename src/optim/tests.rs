@@ -65,6 +65,30 @@ fn bias_correction_is_one_minus_powi_and_one_once_the_power_is_negligible() {
 }
 
 #[test]
+fn bias_correction_is_exactly_one_from_the_saturation_step_on() {
+    for beta in [0.9f32, 0.99, 0.999, 0.5, 0.0, -0.9] {
+        let from = saturation_step(beta);
+        assert!(from < 1 << 20, "β={beta}: {from}");
+        for t in [
+            from,
+            from + 1,
+            from + 12_345,
+            3 * from - 1,
+            1 << 40,
+            u64::MAX,
+        ] {
+            assert_eq!(
+                bias_correction(beta, t).to_bits(),
+                1.0f32.to_bits(),
+                "β={beta} t={t}"
+            );
+        }
+    }
+    assert_eq!(saturation_step(1.0), u64::MAX);
+    assert_eq!(saturation_step(f32::NAN), u64::MAX);
+}
+
+#[test]
 fn sgd_and_momentum_on_a_convex_quadratic_reach_the_known_minimum() {
     assert_at_minimum(&minimise(&mut Sgd::new(0.15), 3000), 1e-3);
     assert_at_minimum(&minimise(&mut Momentum::new(0.02, 0.9), 3000), 1e-3);

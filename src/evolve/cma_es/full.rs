@@ -3,11 +3,15 @@
 //! plus rank-μ update. Owns every O(d²) matrix; knows nothing of step-size control,
 //! evolution paths or fitness (the caller passes `p_c` and the ranked parents).
 
-use nalgebra::{DMatrix, DVector, DVectorView, SymmetricEigen};
+use nalgebra::{DMatrix, DMatrixView, DVector, DVectorView, Dyn, SymmetricEigen};
 use serde::{Deserialize, Serialize};
 
 use super::Step;
 use crate::evolve::sampling::NoiseRows;
+
+/// Noise rows requested ahead of the one being read while sampling: enough misses in
+/// flight to cover memory latency, few enough (× ~7 lines each) to stay in L1.
+const PREFETCH_ROWS: usize = 8;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct FullCovariance {
@@ -35,13 +39,18 @@ struct Scratch {
     y: DMatrix<f64>,
     /// `z_w = Σ wᵢ zᵢ:λ`.
     z_w: DVector<f64>,
-    /// d × μ: column i is `√wᵢ yᵢ:λ`, and its transpose, for the rank-μ update.
+    /// d × μ: column i is `√wᵢ yᵢ:λ`, for the rank-μ update.
     weighted: DMatrix<f64>,
-    weighted_t: DMatrix<f64>,
     /// Active CMA-ES: d × (λ − μ), column j is `√|wⱼ°| yⱼ` for a negatively weighted
-    /// member, and its transpose.
+    /// member.
     negative: DMatrix<f64>,
-    negative_t: DMatrix<f64>,
+}
+
+/// `m` transposed without a copy: a view of the same elements with the strides swapped.
+/// The GEMM packs its operands whatever their strides, so the product is the same, bit
+/// for bit, as with a transposed copy.
+fn transposed(m: &DMatrix<f64>) -> DMatrixView<'_, f64, Dyn, Dyn> {
+    DMatrixView::from_slice_with_strides(m.as_slice(), m.ncols(), m.nrows(), m.nrows(), 1)
 }
 
 impl FullCovariance {
@@ -77,7 +86,13 @@ impl FullCovariance {
             *z = DMatrix::zeros(n, lambda);
             *y = DMatrix::zeros(n, lambda);
         }
+        for k in 0..PREFETCH_ROWS.min(lambda) {
+            noise.prefetch_row(k);
+        }
         for (k, z) in z.as_mut_slice().chunks_exact_mut(n).enumerate() {
+            if k + PREFETCH_ROWS < lambda {
+                noise.prefetch_row(k + PREFETCH_ROWS);
+            }
             z.iter_mut()
                 .zip(noise.row(k))
                 .for_each(|(z, &e)| *z = e as f64);
@@ -115,25 +130,18 @@ impl FullCovariance {
         keep: f64,
         (c_1, c_mu): (f64, f64),
     ) {
-        let Scratch {
-            y,
-            weighted,
-            weighted_t,
-            ..
-        } = &mut *self.scratch;
+        let Scratch { y, weighted, .. } = &mut *self.scratch;
         let (n, mu) = (y.nrows(), parents.len());
         if weighted.shape() != (n, mu) {
             *weighted = DMatrix::zeros(n, mu);
-            *weighted_t = DMatrix::zeros(mu, n);
         }
         for (mut column, (&k, &w)) in weighted.column_iter_mut().zip(parents.iter().zip(weights)) {
             column.copy_from(&y.column(k));
             column *= w.sqrt();
         }
-        weighted.transpose_to(weighted_t);
         self.c.ger(c_1, p_c, p_c, keep);
         // C[d, d] += c_μ · weighted[d, μ] · weightedᵀ[μ, d]
-        self.c.gemm(c_mu, weighted, weighted_t, 1.0);
+        self.c.gemm(c_mu, weighted, &transposed(weighted), 1.0);
     }
 
     /// Active CMA-ES, after [`adapt`](Self::adapt): `C ← C + c_μ Σ wₖ° yₖ yₖᵀ` over the
@@ -144,26 +152,18 @@ impl FullCovariance {
         if members.is_empty() {
             return;
         }
-        let Scratch {
-            z,
-            y,
-            negative,
-            negative_t,
-            ..
-        } = &mut *self.scratch;
+        let Scratch { z, y, negative, .. } = &mut *self.scratch;
         let n = y.nrows();
         if negative.shape() != (n, members.len()) {
             *negative = DMatrix::zeros(n, members.len());
-            *negative_t = DMatrix::zeros(members.len(), n);
         }
         for (mut column, &(k, w)) in negative.column_iter_mut().zip(members) {
             let rescaled = w * n as f64 / z.column(k).norm_squared().max(f64::MIN_POSITIVE);
             column.copy_from(&y.column(k));
             column *= rescaled.abs().sqrt();
         }
-        negative.transpose_to(negative_t);
         // C[d, d] −= c_μ · negative[d, λ−μ] · negativeᵀ[λ−μ, d]
-        self.c.gemm(-c_mu, negative, negative_t, 1.0);
+        self.c.gemm(-c_mu, negative, &transposed(negative), 1.0);
     }
 
     /// Refresh `B` and `D` once `period` generations have passed since the last time
