@@ -107,7 +107,7 @@ impl CmaEs {
     }
 
     /// Flops per generation of the full model: sampling `λ·2d²`, rank-μ `μ·2d²`, and the
-    /// amortised eigendecomposition (≈ 9d³ every `λ/((c₁+c_μ)·d·10)` generations).
+    /// amortised eigendecomposition (≈ 9d³ every `max(1, 1/((c₁+c_μ)·d·10))` generations).
     fn full_flops(n: usize, lambda: usize) -> f64 {
         let period = Constants::new(n, lambda, Covariance::Full, false)
             .eigen_period(n)

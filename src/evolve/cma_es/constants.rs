@@ -83,9 +83,11 @@ impl Constants {
     }
 
     /// Generations between eigendecompositions of a full covariance:
-    /// `λ / ((c₁ + c_μ) d 10)` (tutorial, §B.2), so its O(d³) cost is spread out.
+    /// `1 / ((c₁ + c_μ) d 10)` (tutorial, §B.2), so its O(d³) cost is spread out; below 1
+    /// (every small or large-population run), every generation. (purecma counts the gap
+    /// in evaluations, `0.5 λ / ((c₁ + c_μ) d)`: the same order.)
     pub fn eigen_period(&self, n: usize) -> f64 {
-        self.lambda as f64 / ((self.c_1 + self.c_mu) * n as f64 * 10.0)
+        1.0 / ((self.c_1 + self.c_mu) * n as f64 * 10.0)
     }
 }
 
