@@ -1,14 +1,14 @@
 //! The one matrix product behind every layer: `c[m, n] = a[m, k] · b[k, n]`, register-tiled.
 //!
-//! A tile of `MR x NR` outputs is summed over the whole of `k` in registers, passed once
-//! through the [`Epilogue`] (bias and activation, for a forward layer) and stored. The tile
-//! is the build's (see [`gemm`]): 6 rows x 16 columns with AVX2 (twelve 8-lane
-//! accumulators, the most that its sixteen registers hold beside one row of `b` and one
-//! broadcast of `a`), 12 x 16 with AVX-512 (twelve 16-lane accumulators of its
-//! thirty-two). `a` is read through its strides, so `xᵀ` costs nothing; `b` is read in
-//! place when its rows are contiguous and `n` is a multiple of `NR`, and otherwise first
-//! copied into zero-padded panels of `NR` columns (`k x NR` copies against `m x k x NR`
-//! multiply-adds).
+//! A tile of `MR x NR` outputs (6 rows x 16 columns: twelve 8-lane accumulators, the most
+//! that AVX2's sixteen registers hold beside one row of `b` and one broadcast of `a`) is
+//! summed over the whole of `k` in registers, passed once through the [`Epilogue`] (bias
+//! and activation, for a forward layer) and stored. With AVX-512 a tile spans two panels
+//! side by side, 6 x 32: twelve 16-lane accumulators of its thirty-two registers, each
+//! read of `a` shared by twice the columns. `a` is read through its strides, so `xᵀ` costs
+//! nothing; `b` is read in place when its rows are contiguous and `n` is a multiple of
+//! `NR`, and otherwise first copied into zero-padded panels of `NR` columns (`k x NR`
+//! copies against `m x k x NR` multiply-adds).
 //!
 //! Every output element is the same sum in the same order (bias, then `k = 0, 1, ...`)
 //! wherever it falls in a tile, so a row's result depends neither on `m` nor on the tile:
@@ -19,6 +19,10 @@
 use super::Level;
 use crate::net::Activation;
 use crate::net::architecture::tanh;
+/// Columns of a panel of `b`, and of a tile: two 8-lane registers, or one 16-lane one.
+const NR: usize = 16;
+/// Rows of a tile.
+const MR: usize = 6;
 /// Products with fewer columns than this skip the tiles (see [`narrow`]).
 const NARROW: usize = 4;
 
@@ -74,8 +78,9 @@ pub enum Epilogue<'a> {
 /// `c[m, n] = epilogue(a[m, k] · b[k, n])`, `c` row-major. `panels` is scratch space for
 /// packing `b`, kept by the caller so that steady-state calls do not allocate.
 ///
-/// The tile is chosen per build: the one with AVX-512 has twice the registers, each twice
-/// as wide; 12 x 16 beat 6 x 32 there (see `docs/ARCHITECTURE.md`).
+/// The tile is chosen per build: with AVX-512 (twice the registers, each twice as wide)
+/// it spans two panels, 6 x 32; on a Zen 4 that beat 12 x 16 (two stacked 6 x 16 halves)
+/// by 15% on the 64-64-10 network's training step at batch 32 and tied at batch 256.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn gemm<L: Level>(
@@ -98,17 +103,16 @@ pub fn gemm<L: Level>(
     }
     if n < NARROW {
         narrow::<L>(m, k, n, a, b, c, epilogue);
-    } else if L::AVX512 {
-        tiled::<L, 12, 16>(m, k, n, a, b, c, epilogue, panels);
     } else {
-        tiled::<L, 6, 16>(m, k, n, a, b, c, epilogue, panels);
+        tiled::<L>(m, k, n, a, b, c, epilogue, panels);
     }
 }
 
-/// [`gemm`] in tiles of `MR x NR`, for `n >= NARROW`.
+/// [`gemm`] in tiles of `MR` rows and one panel of columns, or two with AVX-512, for
+/// `n >= NARROW`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn tiled<L: Level, const MR: usize, const NR: usize>(
+fn tiled<L: Level>(
     m: usize,
     k: usize,
     n: usize,
@@ -122,38 +126,32 @@ fn tiled<L: Level, const MR: usize, const NR: usize>(
     let (b_data, b_row_stride, panel_stride) = if in_place {
         (b.data, b.row_stride, NR)
     } else {
-        pack::<NR>(k, n, b, panels);
+        pack(k, n, b, panels);
         (&panels[..], NR, k * NR)
     };
     let mut row0 = 0;
     while row0 < m {
         let rows = (m - row0).min(MR);
-        for col0 in (0..n).step_by(NR) {
-            let block = Block {
-                k,
-                a,
-                row0,
-                b_panel: &b_data[col0 / NR * panel_stride..],
-                b_row_stride,
-                col0,
-                cols: (n - col0).min(NR),
-                n,
-                epilogue,
-            };
-            // `rows <= MR`; the arms past it are dead code in that build.
-            match rows {
-                12 => tile::<L, 6, 6, NR>(block, c),
-                11 => tile::<L, 6, 5, NR>(block, c),
-                10 => tile::<L, 6, 4, NR>(block, c),
-                9 => tile::<L, 6, 3, NR>(block, c),
-                8 => tile::<L, 6, 2, NR>(block, c),
-                7 => tile::<L, 6, 1, NR>(block, c),
-                6 => tile::<L, 6, 0, NR>(block, c),
-                5 => tile::<L, 5, 0, NR>(block, c),
-                4 => tile::<L, 4, 0, NR>(block, c),
-                3 => tile::<L, 3, 0, NR>(block, c),
-                2 => tile::<L, 2, 0, NR>(block, c),
-                _ => tile::<L, 1, 0, NR>(block, c),
+        let block = |col0: usize| Block {
+            k,
+            a,
+            row0,
+            b_panel: &b_data[col0 / NR * panel_stride..],
+            b_row_stride,
+            col0,
+            cols: (n - col0).min(NR),
+            n,
+            epilogue,
+        };
+        let mut col0 = 0;
+        while col0 < n {
+            let left = block(col0);
+            if L::AVX512 && col0 + NR < n {
+                tile_rows::<L, true>(rows, left, block(col0 + NR), c);
+                col0 += 2 * NR;
+            } else {
+                tile_rows::<L, false>(rows, left, left, c);
+                col0 += NR;
             }
         }
         row0 += rows;
@@ -203,7 +201,7 @@ fn narrow<L: Level>(
 
 /// Copy `b[k, n]` into `ceil(n / NR)` panels of `k x NR`, row-major, zero-padded.
 #[inline(always)]
-fn pack<const NR: usize>(k: usize, n: usize, b: Strided, panels: &mut Vec<f32>) {
+fn pack(k: usize, n: usize, b: Strided, panels: &mut Vec<f32>) {
     let count = n.div_ceil(NR);
     panels.clear();
     panels.resize(count * k * NR, 0.0);
@@ -233,43 +231,52 @@ struct Block<'a> {
     epilogue: Epilogue<'a>,
 }
 
-/// Rows `row0..row0 + TOP + BOTTOM` of `c` as two stacked halves of at most six rows each
-/// (`BOTTOM` may be 0), summed side by side over `k`. Each half's multiply-adds are one
-/// loop of at most 6 x 16, which LLVM unrolls fully and so keeps every accumulator in a
-/// register; it does not unroll a 12 x 16 loop, and vectorises that one across rows with
-/// gathers and scatters instead (30 times slower).
+/// [`tile`] for `rows <= MR`, a constant in each arm.
 #[inline(always)]
-fn tile<L: Level, const TOP: usize, const BOTTOM: usize, const NR: usize>(
-    blk: Block,
-    c: &mut [f32],
-) {
-    let mut top = blk.start::<TOP, NR>();
-    let mut bottom = blk.start::<BOTTOM, NR>();
-    for t in 0..blk.k {
-        // SAFETY: `gemm` asserted that `a` holds `m x k` elements through its strides and
-        // that `b` holds `k x n`. Here `row0 + TOP + BOTTOM <= m` and `t < k`, so every `a`
-        // index is in bounds. A panel row starts at `t * b_row_stride` and spans `NR`
-        // elements: packed panels are `k x NR` by construction; an in-place panel starts
-        // at column `col0` with `col0 + NR <= n` and row stride `>= n` (checked for
-        // `in_place`), so its last element is at most `(k - 1) * row_stride + n - 1` of
-        // `b`, which `holds` checked.
-        let (b_row, x_top, x_bottom) = unsafe {
-            (
-                *(blk.b_panel.as_ptr().add(t * blk.b_row_stride) as *const [f32; NR]),
-                blk.a_column::<TOP>(0, t),
-                blk.a_column::<BOTTOM>(TOP, t),
-            )
-        };
-        madd_rows::<L, TOP, NR>(&mut top, x_top, &b_row);
-        madd_rows::<L, BOTTOM, NR>(&mut bottom, x_bottom, &b_row);
+fn tile_rows<L: Level, const PAIR: bool>(rows: usize, left: Block, right: Block, c: &mut [f32]) {
+    match rows {
+        6 => tile::<L, 6, PAIR>(left, right, c),
+        5 => tile::<L, 5, PAIR>(left, right, c),
+        4 => tile::<L, 4, PAIR>(left, right, c),
+        3 => tile::<L, 3, PAIR>(left, right, c),
+        2 => tile::<L, 2, PAIR>(left, right, c),
+        _ => tile::<L, 1, PAIR>(left, right, c),
     }
-    blk.finish(0, top, c);
-    blk.finish(TOP, bottom, c);
+}
+
+/// Rows `row0..row0 + ROWS` of `c` in the columns of the `left` panel and, with `PAIR`,
+/// of the `right` one too (which is otherwise ignored), each read of `a` shared by both.
+/// The two panels' multiply-adds are separate loops of 6 x 16 at most, which LLVM unrolls
+/// fully and so keeps every accumulator in a register; it did not unroll one 12 x 16 loop,
+/// and vectorised that across rows with gathers and scatters instead (30 times slower).
+#[inline(always)]
+fn tile<L: Level, const ROWS: usize, const PAIR: bool>(left: Block, right: Block, c: &mut [f32]) {
+    let mut acc_left = left.start::<ROWS>();
+    let mut acc_right = right.start::<ROWS>();
+    for t in 0..left.k {
+        // SAFETY: `gemm` asserted that `a` holds `m x k` elements through its strides and
+        // that `b` holds `k x n`. Here `row0 + ROWS <= m` and `t < k`, so every `a` index
+        // is in bounds. A panel row starts at `t * b_row_stride` and spans `NR` elements:
+        // packed panels are `k x NR` by construction; an in-place panel starts at column
+        // `col0` with `col0 + NR <= n` and row stride `>= n` (checked for `in_place`), so
+        // its last element is at most `(k - 1) * row_stride + n - 1` of `b`, which `holds`
+        // checked.
+        let (x, b_left, b_right) =
+            unsafe { (left.a_column::<ROWS>(t), left.b_row(t), right.b_row(t)) };
+        madd_rows::<L, ROWS>(&mut acc_left, x, &b_left);
+        if PAIR {
+            madd_rows::<L, ROWS>(&mut acc_right, x, &b_right);
+        }
+    }
+    left.finish(acc_left, c);
+    if PAIR {
+        right.finish(acc_right, c);
+    }
 }
 
 /// `acc[r] += x[r] · b_row`, one multiply-add per element.
 #[inline(always)]
-fn madd_rows<L: Level, const ROWS: usize, const NR: usize>(
+fn madd_rows<L: Level, const ROWS: usize>(
     acc: &mut [[f32; NR]; ROWS],
     x: [f32; ROWS],
     b_row: &[f32; NR],
@@ -286,7 +293,7 @@ fn madd_rows<L: Level, const ROWS: usize, const NR: usize>(
 impl Block<'_> {
     /// Accumulators for `ROWS` rows before the sum: the bias, or zeros.
     #[inline(always)]
-    fn start<const ROWS: usize, const NR: usize>(&self) -> [[f32; NR]; ROWS] {
+    fn start<const ROWS: usize>(&self) -> [[f32; NR]; ROWS] {
         let mut row = [0.0f32; NR];
         if let Epilogue::BiasActivation(bias, _) = self.epilogue {
             row[..self.cols].copy_from_slice(&bias[self.col0..self.col0 + self.cols]);
@@ -294,28 +301,33 @@ impl Block<'_> {
         [row; ROWS]
     }
 
-    /// `a(row0 + first + r, t)` for `r < ROWS`.
+    /// `a(row0 + r, t)` for `r < ROWS`.
     ///
     /// # Safety
     /// Each of those elements is inside `a.data` (see [`tile`]).
     #[inline(always)]
-    unsafe fn a_column<const ROWS: usize>(&self, first: usize, t: usize) -> [f32; ROWS] {
+    unsafe fn a_column<const ROWS: usize>(&self, t: usize) -> [f32; ROWS] {
         let a = self.a;
         std::array::from_fn(|r| {
-            let index = (self.row0 + first + r) * a.row_stride + t * a.col_stride;
+            let index = (self.row0 + r) * a.row_stride + t * a.col_stride;
             // SAFETY: in bounds, by this function's contract.
             unsafe { *a.data.get_unchecked(index) }
         })
     }
 
-    /// Rows `row0 + first ..` of `c`: the finished sums `acc` through the epilogue.
+    /// Row `t` of the panel of `b`.
+    ///
+    /// # Safety
+    /// `NR` elements from `t * b_row_stride` are inside `b_panel` (see [`tile`]).
     #[inline(always)]
-    fn finish<const ROWS: usize, const NR: usize>(
-        &self,
-        first: usize,
-        mut acc: [[f32; NR]; ROWS],
-        c: &mut [f32],
-    ) {
+    unsafe fn b_row(&self, t: usize) -> [f32; NR] {
+        // SAFETY: in bounds, by this function's contract.
+        unsafe { *(self.b_panel.as_ptr().add(t * self.b_row_stride) as *const [f32; NR]) }
+    }
+
+    /// Rows `row0..row0 + ROWS` of `c`: the finished sums `acc` through the epilogue.
+    #[inline(always)]
+    fn finish<const ROWS: usize>(&self, mut acc: [[f32; NR]; ROWS], c: &mut [f32]) {
         if let Epilogue::BiasActivation(_, activation) = self.epilogue {
             let values = acc.as_flattened_mut().iter_mut();
             // One loop per activation, so that each is a tight, vectorisable body.
@@ -327,7 +339,7 @@ impl Block<'_> {
             }
         }
         for (r, row) in acc.iter().enumerate() {
-            let start = (self.row0 + first + r) * self.n + self.col0;
+            let start = (self.row0 + r) * self.n + self.col0;
             if self.cols == NR {
                 // A copy of constant length: vector stores rather than a call to memcpy.
                 c[start..start + NR].copy_from_slice(row);
