@@ -19,6 +19,7 @@
 use super::Level;
 use crate::net::Activation;
 use crate::net::architecture::tanh;
+
 /// Columns of a panel of `b`, and of a tile: two 8-lane registers, or one 16-lane one.
 const NR: usize = 16;
 /// Rows of a tile.
@@ -79,8 +80,9 @@ pub enum Epilogue<'a> {
 /// packing `b`, kept by the caller so that steady-state calls do not allocate.
 ///
 /// The tile is chosen per build: with AVX-512 (twice the registers, each twice as wide)
-/// it spans two panels, 6 x 32; on a Zen 4 that beat 12 x 16 (two stacked 6 x 16 halves)
-/// by 15% on the 64-64-10 network's training step at batch 32 and tied at batch 256.
+/// it spans two panels, 6 x 32. On a Zen 4 (under other jobs' load) that beat 12 x 16, two
+/// stacked 6 x 16 halves, by 15% on the 64-64-10 network's training step at batch 32, and
+/// tied at batch 256 and on the population forward pass.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn gemm<L: Level>(
