@@ -11,19 +11,21 @@ use std::sync::OnceLock;
 
 /// The SIMD level of this CPU, best last. The paths that exist:
 ///
-/// - `Avx2Fma`: the network kernels run their AVX2 + FMA build (products fuse their
-///   multiply-adds); Adam runs its AVX2 build.
+/// - `Avx512Fma` (AVX-512F with AVX2 and FMA): the network kernels run their AVX-512
+///   build (a wider product tile in thirty-two 16-lane registers), the lane kernels
+///   (`net::kernels::lanes`, one population member per SIMD lane) theirs; Adam runs its
+///   AVX2 build. Both kernel families fuse the same multiply-adds in the same order as in
+///   their AVX2 + FMA builds, so the bits are those of `Avx2Fma`.
+/// - `Avx2Fma`: the network and lane kernels run their AVX2 + FMA build (products fuse
+///   their multiply-adds); Adam runs its AVX2 build.
 /// - `Avx2` (x86-64 with AVX2 but no FMA, as some virtual machines report): the network
 ///   kernels run their baseline build; Adam runs its AVX2 build.
 /// - `Baseline` (older x86-64, other targets): every kernel runs its baseline build.
-/// - `Avx512Fma` (AVX-512F with AVX2 and FMA): as `Avx2Fma`, except that the lane kernels
-///   (`net::kernels::lanes`, one population member per SIMD lane) run an AVX-512 build.
-///   They fuse their multiply-adds in both builds and never mix lanes, so the two give
-///   the same bits.
 ///
 /// Adam's AVX2 build uses no fused multiply-adds, so its bits are the same on every
-/// x86-64; the network kernels' bits depend on the level, so a given machine always gives
-/// the same bits, not every machine the same.
+/// x86-64; the network kernels' bits depend on whether the level has FMA, so a given
+/// machine always gives the same bits, and so do all machines with FMA, but not every
+/// machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Simd {
     Baseline,

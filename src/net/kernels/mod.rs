@@ -5,15 +5,16 @@
 //! ([`gemm`]), which beats a general GEMM's packing on these small shapes. Everything is
 //! single-threaded: parallelism lives one level up, across the population.
 //!
-//! Each function here is compiled twice from one source (see `multiversion!`): with AVX2
-//! and FMA, picked at run time when [`cpu::simd`] says the CPU has them, and for the
-//! baseline target. The two builds differ only in that the products fuse their
-//! multiply-adds, so a machine always gives the same bits, whatever the thread count or
-//! the caller (a network alone or inside a population).
+//! Each function here is compiled three times from one source (see `multiversion!`), once
+//! per [`Level`]: with AVX-512F, AVX2 and FMA, or with AVX2 and FMA, picked at run time by
+//! what [`cpu::simd`] says the CPU has, and for the baseline target. The baseline build
+//! differs from the others in that its products do not fuse their multiply-adds; the two
+//! FMA builds differ only in their registers (the product's tile, the vector width), and
+//! give the same bits. So a machine always gives the same bits, whatever the thread count
+//! or the caller (a network alone or inside a population), and so do all machines with FMA.
 //!
 //! `lanes` is the other layout: many small networks at once, one member per SIMD lane,
-//! for a whole lifetime; its entry point [`lane_lifetime`] dispatches the same way, with
-//! an AVX-512 build on top.
+//! for a whole lifetime; its entry point [`lane_lifetime`] dispatches the same way.
 
 mod cross_entropy;
 mod gemm;
@@ -24,8 +25,7 @@ pub use lanes::lane_lifetime;
 use gemm::{Epilogue, Strided, gemm};
 
 use super::Activation;
-#[cfg(target_arch = "x86_64")]
-use crate::cpu;
+use crate::cpu::{self, Simd};
 
 /// `a * b + c`, fused into one rounding when the build has FMA. Without the `fma` target
 /// feature `f32::mul_add` is a slow libm call, hence the switch.
@@ -34,25 +34,86 @@ fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
     if FMA { a.mul_add(b, c) } else { a * b + c }
 }
 
-/// `pub fn $name(args) -> ret` that runs `$generic::<true>` compiled for AVX2 + FMA when the
-/// CPU has both, and `$generic::<false>` for the baseline target otherwise.
+/// One build of the kernels, as a zero-sized type that the generic code is compiled for:
+/// whether its products fuse their multiply-adds, and which tile [`gemm`] uses.
+trait Level {
+    /// The build has FMA (and AVX2).
+    const FMA: bool;
+    /// The build has AVX-512F: thirty-two 16-lane registers rather than sixteen 8-lane ones.
+    const AVX512: bool;
+
+    /// `a * b + c`, fused when the build has FMA (see [`madd`]).
+    #[inline(always)]
+    fn madd(a: f32, b: f32, c: f32) -> f32 {
+        if Self::FMA {
+            madd::<true>(a, b, c)
+        } else {
+            madd::<false>(a, b, c)
+        }
+    }
+}
+
+/// The baseline target (and x86-64 with AVX2 but no FMA).
+struct Baseline;
+/// AVX2 and FMA.
+struct Avx2Fma;
+/// AVX-512F, AVX2 and FMA.
+struct Avx512Fma;
+
+impl Level for Baseline {
+    const FMA: bool = false;
+    const AVX512: bool = false;
+}
+
+impl Level for Avx2Fma {
+    const FMA: bool = true;
+    const AVX512: bool = false;
+}
+
+impl Level for Avx512Fma {
+    const FMA: bool = true;
+    const AVX512: bool = true;
+}
+
+/// `pub fn $name(args) -> ret` that runs `$generic::<L>` for this CPU's [`Level`]: compiled
+/// for AVX-512F + AVX2 + FMA, for AVX2 + FMA, or for the baseline target. `$at(level, args)`
+/// runs the build for `level` instead (or the best the CPU has, if it has less), so that
+/// tests can compare the builds.
 macro_rules! multiversion {
     ($(#[$meta:meta])* pub fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
-        => $generic:ident;) => {
+        => $generic:ident, $at:ident;) => {
         $(#[$meta])*
         #[allow(clippy::too_many_arguments)]
         pub fn $name($($arg: $ty),*) $(-> $ret)? {
+            $at(cpu::simd(), $($arg),*)
+        }
+
+        #[allow(clippy::too_many_arguments)]
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+        fn $at(level: Simd, $($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
-            if cpu::simd().has_avx2_fma() {
+            {
+                #[target_feature(enable = "avx512f,avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
+                fn avx512_fma($($arg: $ty),*) $(-> $ret)? {
+                    $generic::<Avx512Fma>($($arg),*)
+                }
                 #[target_feature(enable = "avx2,fma")]
                 #[allow(clippy::too_many_arguments)]
                 fn avx2_fma($($arg: $ty),*) $(-> $ret)? {
-                    $generic::<true>($($arg),*)
+                    $generic::<Avx2Fma>($($arg),*)
                 }
-                // SAFETY: the CPU has AVX2 and FMA, checked just above.
-                return unsafe { avx2_fma($($arg),*) };
+                let level = level.min(cpu::simd());
+                if level.has_avx512_fma() {
+                    // SAFETY: the CPU has AVX-512F, AVX2 and FMA, checked just above.
+                    return unsafe { avx512_fma($($arg),*) };
+                }
+                if level.has_avx2_fma() {
+                    // SAFETY: the CPU has AVX2 and FMA, checked just above.
+                    return unsafe { avx2_fma($($arg),*) };
+                }
             }
-            $generic::<false>($($arg),*)
+            $generic::<Baseline>($($arg),*)
         }
     };
 }
@@ -69,12 +130,12 @@ multiversion! {
         activation: Activation,
         z: &mut [f32],
         panels: &mut Vec<f32>,
-    ) => forward_layer_generic;
+    ) => forward_layer_generic, forward_layer_at;
 }
 
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn forward_layer_generic<const FMA: bool>(
+fn forward_layer_generic<L: Level>(
     batch: usize,
     k: usize,
     n: usize,
@@ -85,7 +146,7 @@ fn forward_layer_generic<const FMA: bool>(
     z: &mut [f32],
     panels: &mut Vec<f32>,
 ) {
-    gemm::<FMA>(
+    gemm::<L>(
         batch,
         k,
         n,
@@ -107,11 +168,11 @@ multiversion! {
         delta: &[f32],
         grad_w: &mut [f32],
         panels: &mut Vec<f32>,
-    ) => matmul_xt_delta_generic;
+    ) => matmul_xt_delta_generic, matmul_xt_delta_at;
 }
 
 #[inline(always)]
-fn matmul_xt_delta_generic<const FMA: bool>(
+fn matmul_xt_delta_generic<L: Level>(
     batch: usize,
     k: usize,
     n: usize,
@@ -120,7 +181,7 @@ fn matmul_xt_delta_generic<const FMA: bool>(
     grad_w: &mut [f32],
     panels: &mut Vec<f32>,
 ) {
-    gemm::<FMA>(
+    gemm::<L>(
         k,
         batch,
         n,
@@ -142,11 +203,11 @@ multiversion! {
         w: &[f32],
         grad_x: &mut [f32],
         panels: &mut Vec<f32>,
-    ) => matmul_delta_wt_generic;
+    ) => matmul_delta_wt_generic, matmul_delta_wt_at;
 }
 
 #[inline(always)]
-fn matmul_delta_wt_generic<const FMA: bool>(
+fn matmul_delta_wt_generic<L: Level>(
     batch: usize,
     k: usize,
     n: usize,
@@ -155,7 +216,7 @@ fn matmul_delta_wt_generic<const FMA: bool>(
     grad_x: &mut [f32],
     panels: &mut Vec<f32>,
 ) {
-    gemm::<FMA>(
+    gemm::<L>(
         batch,
         n,
         k,
@@ -176,11 +237,11 @@ multiversion! {
         outputs: usize,
         scratch: &mut Vec<f32>,
         grad: Option<&mut [f32]>,
-    ) -> f32 => cross_entropy_generic;
+    ) -> f32 => cross_entropy_generic, cross_entropy_at;
 }
 
 #[inline(always)]
-fn cross_entropy_generic<const FMA: bool>(
+fn cross_entropy_generic<L: Level>(
     logits: &[f32],
     classes: &[u32],
     outputs: usize,
@@ -193,11 +254,11 @@ fn cross_entropy_generic<const FMA: bool>(
 multiversion! {
     /// `delta *= f'(a)` elementwise, with the derivative written through the output `a`.
     pub fn scale_by_derivative(delta: &mut [f32], activations: &[f32], activation: Activation)
-        => scale_by_derivative_generic;
+        => scale_by_derivative_generic, scale_by_derivative_at;
 }
 
 #[inline(always)]
-fn scale_by_derivative_generic<const FMA: bool>(
+fn scale_by_derivative_generic<L: Level>(
     delta: &mut [f32],
     activations: &[f32],
     activation: Activation,
@@ -220,11 +281,11 @@ fn scale_by_derivative_generic<const FMA: bool>(
 
 multiversion! {
     /// `out[n] = Σ_b delta[b, n]`.
-    pub fn column_sums(delta: &[f32], out: &mut [f32]) => column_sums_generic;
+    pub fn column_sums(delta: &[f32], out: &mut [f32]) => column_sums_generic, column_sums_at;
 }
 
 #[inline(always)]
-fn column_sums_generic<const FMA: bool>(delta: &[f32], out: &mut [f32]) {
+fn column_sums_generic<L: Level>(delta: &[f32], out: &mut [f32]) {
     out.fill(0.0);
     for row in delta.chunks_exact(out.len()) {
         out.iter_mut().zip(row).for_each(|(o, d)| *o += d);
@@ -232,129 +293,4 @@ fn column_sums_generic<const FMA: bool>(delta: &[f32], out: &mut [f32]) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    type ForwardFn =
-        fn(usize, usize, usize, &[f32], &[f32], &[f32], Activation, &mut [f32], &mut Vec<f32>);
-    type ProductFn = fn(usize, usize, usize, &[f32], &[f32], &mut [f32], &mut Vec<f32>);
-
-    /// `a[m, k] · b[k, n]` in f64, by the definition.
-    fn reference(m: usize, k: usize, n: usize, a: &[f32], b: &[f32]) -> Vec<f64> {
-        let mut c = vec![0.0f64; m * n];
-        for i in 0..m {
-            for j in 0..n {
-                c[i * n + j] = (0..k)
-                    .map(|t| a[i * k + t] as f64 * b[t * n + j] as f64)
-                    .sum();
-            }
-        }
-        c
-    }
-
-    fn transpose(rows: usize, cols: usize, m: &[f32]) -> Vec<f32> {
-        (0..cols * rows)
-            .map(|i| m[(i % rows) * cols + i / rows])
-            .collect()
-    }
-
-    fn filled(len: usize, seed: usize) -> Vec<f32> {
-        (0..len)
-            .map(|i| (((i * 7919 + seed * 104_729) % 2003) as f32 / 1001.5) - 1.0)
-            .collect()
-    }
-
-    fn assert_close(got: &[f32], want: &[f64], what: &str) {
-        assert_eq!(got.len(), want.len(), "{what}");
-        for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-            assert!(
-                (g as f64 - w).abs() < 1e-5 * (1.0 + w.abs()),
-                "{what}[{i}]: {g} vs {w}"
-            );
-        }
-    }
-
-    // Shapes around the tile edges (6 rows, 16 columns), the tiny and the digits networks.
-    const SHAPES: [(usize, usize, usize); 9] = [
-        (1, 1, 1),
-        (4, 2, 16),
-        (4, 16, 1),
-        (7, 5, 10),
-        (6, 3, 33),
-        (13, 64, 64),
-        (32, 64, 10),
-        (11, 17, 48),
-        (256, 64, 64),
-    ];
-
-    #[test]
-    fn the_three_layer_products_match_the_definition_on_every_tile_edge() {
-        let mut panels = Vec::new();
-        // The dispatched build (AVX2 + FMA on most x86-64) and the portable one.
-        for portable in [false, true] {
-            let (forward, xt_delta, delta_wt) = if portable {
-                (
-                    forward_layer_generic::<false> as ForwardFn,
-                    matmul_xt_delta_generic::<false> as ProductFn,
-                    matmul_delta_wt_generic::<false> as ProductFn,
-                )
-            } else {
-                (
-                    forward_layer as ForwardFn,
-                    matmul_xt_delta as ProductFn,
-                    matmul_delta_wt as ProductFn,
-                )
-            };
-            for (batch, k, n) in SHAPES {
-                let x = filled(batch * k, 1);
-                let w = filled(k * n, 2);
-                let delta = filled(batch * n, 3);
-                let zero_bias = vec![0.0; n];
-                let mut z = vec![f32::NAN; batch * n];
-                let identity = Activation::Identity;
-                forward(
-                    batch,
-                    k,
-                    n,
-                    &x,
-                    &w,
-                    &zero_bias,
-                    identity,
-                    &mut z,
-                    &mut panels,
-                );
-                assert_close(&z, &reference(batch, k, n, &x, &w), "x·w");
-
-                let mut grad_w = vec![f32::NAN; k * n];
-                xt_delta(batch, k, n, &x, &delta, &mut grad_w, &mut panels);
-                let xt = transpose(batch, k, &x);
-                assert_close(&grad_w, &reference(k, batch, n, &xt, &delta), "xᵀ·δ");
-
-                let mut grad_x = vec![f32::NAN; batch * k];
-                delta_wt(batch, k, n, &delta, &w, &mut grad_x, &mut panels);
-                let wt = transpose(k, n, &w);
-                assert_close(&grad_x, &reference(batch, n, k, &delta, &wt), "δ·wᵀ");
-            }
-        }
-    }
-
-    #[test]
-    fn forward_layer_adds_the_bias_then_applies_the_activation() {
-        let mut panels = Vec::new();
-        let (batch, k, n) = (7, 5, 10);
-        let x = filled(batch * k, 4);
-        let w = filled(k * n, 5);
-        let bias = filled(n, 6);
-        let product = reference(batch, k, n, &x, &w);
-        for activation in Activation::ALL {
-            let mut z = vec![f32::NAN; batch * n];
-            forward_layer(batch, k, n, &x, &w, &bias, activation, &mut z, &mut panels);
-            let want: Vec<f64> = product
-                .iter()
-                .enumerate()
-                .map(|(i, &p)| activation.apply((p + bias[i % n] as f64) as f32) as f64)
-                .collect();
-            assert_close(&z, &want, activation.name());
-        }
-    }
-}
+mod tests;
