@@ -1,6 +1,8 @@
 //! Many small networks at once: a [`LanePlan`] runs the lifetime of [`LANES`] members of
 //! a population together — `steps` SGD steps on a support set, then the query loss — with
-//! one member per SIMD lane (`kernels::lanes`).
+//! one member per SIMD lane (`kernels::lanes`). A plan for the forward pass alone
+//! ([`LanePlan::dense`]) serves the population forward (`net::population`), whose
+//! readouts equal the row-major kernels' bit for bit.
 //!
 //! Genes of a lane group are population-major: member `m`'s gene `g` is `genes[g][m]`
 //! (index `g · LANES + m` of the flat array). The plan exists only for what the lane
@@ -39,8 +41,9 @@ pub struct LanePlan {
     /// Where each layer's weights start; its biases follow them.
     offsets: Vec<usize>,
     genes: usize,
-    /// Mean squared error on a linear head, or cross-entropy on softmax logits.
-    loss: Loss,
+    /// Mean squared error on a linear head, or cross-entropy on softmax logits; `None`
+    /// for a plan of the forward pass alone.
+    loss: Option<Loss>,
 }
 
 impl LanePlan {
@@ -48,6 +51,23 @@ impl LanePlan {
     /// (a tied layer; a head and loss other than linear with mean squared error or
     /// softmax with cross-entropy).
     pub fn new(net: &Network, loss: Loss) -> Option<Self> {
+        let covered = matches!(
+            (net.architecture().head(), loss),
+            (Head::Linear, Loss::Mse) | (Head::Softmax, Loss::CrossEntropy)
+        );
+        if !covered {
+            return None;
+        }
+        Some(Self {
+            loss: Some(loss),
+            ..Self::dense(net)?
+        })
+    }
+
+    /// The plan of the forward pass alone (any head: the readout is the pre-head `z`, as
+    /// [`Network::forward`] returns it), or `None` when a layer is tied. Such a plan has
+    /// no lifetime.
+    pub fn dense(net: &Network) -> Option<Self> {
         let arch = net.architecture();
         let dense = (0..arch.layers()).all(|l| {
             let (k, n) = arch.layer_shape(l);
@@ -55,11 +75,7 @@ impl LanePlan {
                 && net.bias_genes(l).start == net.weight_genes(l).start + k * n
                 && net.weight_genes(l).len() == k * n
         });
-        let covered = matches!(
-            (arch.head(), loss),
-            (Head::Linear, Loss::Mse) | (Head::Softmax, Loss::CrossEntropy)
-        );
-        if !dense || !covered {
+        if !dense {
             return None;
         }
         let layers = arch.layers();
@@ -79,13 +95,20 @@ impl LanePlan {
                 .collect(),
             offsets: (0..layers).map(|l| net.weight_genes(l).start).collect(),
             genes: net.genome_len(),
-            loss,
+            loss: None,
         })
     }
 
-    /// The loss the lifetime descends and scores.
-    pub fn loss(&self) -> Loss {
+    /// The loss the lifetime descends and scores; `None` for a plan of the forward pass
+    /// alone.
+    pub fn loss(&self) -> Option<Loss> {
         self.loss
+    }
+
+    /// The lifetime's loss; only [`LanePlan::lifetime`] calls the kernels that need it,
+    /// after checking that there is one.
+    pub(crate) fn lifetime_loss(&self) -> Loss {
+        self.loss.expect("a lifetime plan has a loss")
     }
 
     /// Weight layers.
@@ -156,6 +179,9 @@ impl LanePlan {
     /// Each lane's lifetime: `steps` full-batch SGD steps on `support` (weight layer `l`
     /// at rate `layer_lrs[l]`, lane by lane) applied to `genes` in place, then the loss
     /// (mean squared error, or mean cross-entropy) of the adapted lanes on `query`.
+    ///
+    /// # Panics
+    /// For a plan of the forward pass alone ([`LanePlan::dense`]).
     pub fn lifetime(
         &self,
         genes: &mut [Lane],
@@ -171,6 +197,10 @@ impl LanePlan {
                 got: genes.len(),
             });
         }
+        assert!(
+            self.loss.is_some(),
+            "a forward-only lane plan has no lifetime"
+        );
         assert_eq!(layer_lrs.len(), self.layers(), "one rate per weight layer");
         self.check(support)?;
         self.check(query)?;
@@ -209,11 +239,11 @@ pub struct LaneScratch {
 }
 
 impl LaneScratch {
-    /// Sizes the buffers for `shots` and copies its inputs into every lane.
-    pub(crate) fn prepare(&mut self, plan: &LanePlan, shots: Shots) {
-        let rows = shots.inputs.len() / plan.sizes[0];
+    /// Sizes the buffers for `inputs[rows, features]` and copies them into every lane.
+    pub(crate) fn prepare(&mut self, plan: &LanePlan, inputs: &[f32]) {
+        let rows = inputs.len() / plan.sizes[0];
         self.input.clear();
-        self.input.extend(shots.inputs.iter().map(|&x| [x; LANES]));
+        self.input.extend(inputs.iter().map(|&x| [x; LANES]));
         self.activations.resize_with(plan.layers(), Vec::new);
         for (l, a) in self.activations.iter_mut().enumerate() {
             a.resize(rows * plan.layer_shape(l).1, [0.0; LANES]);

@@ -4,7 +4,8 @@
 //! segmentation map ([`Tying`]: which gene block each weight tile expresses) and a genome
 //! ([`Params`]: one flat `Vec<f32>`). [`Network`] joins the first two and knows the genome
 //! layout; it develops a genome into weight matrices, runs batched forward and backward
-//! passes, and (through [`PopulationEvaluator`]) evaluates a whole population in parallel.
+//! passes, and (through [`PopulationEvaluator`]) evaluates a whole population in parallel,
+//! small dense networks 16 members at a time in SIMD lanes ([`lanes`]).
 //! Losses live here too because a forward pass is only useful with an objective.
 //!
 //! This module depends on nothing else in the crate except [`crate::rng`]; it must not

@@ -92,7 +92,7 @@ impl Network {
     /// The loss of the readout `z[batch, outputs]`, and with `grad`, `∂loss/∂z`. Softmax
     /// cross-entropy against classes, the classifiers' case, goes through a vectorised
     /// kernel (equal to [`Loss::value`] within 1e-6); the rest through [`Loss`].
-    fn readout_loss(
+    pub(super) fn readout_loss(
         &self,
         z: &[f32],
         targets: Targets,

@@ -21,56 +21,83 @@ use crate::net::architecture::tanh;
 use crate::net::lanes::{LANES, Lane, LanePlan, LaneScratch, Shots};
 use loss::{readout_delta, readout_loss};
 
-/// The lane kernels' dispatch: as `multiversion!`, with a third build for AVX-512F (+ FMA)
-/// when [`cpu::simd`] has it. Both FMA builds fuse the same multiply-adds lane by lane, so
-/// they give the same bits; only the register width differs.
-#[allow(clippy::too_many_arguments)]
-pub fn lane_lifetime(
-    plan: &LanePlan,
-    genes: &mut [Lane],
-    layer_lrs: &[Lane],
-    steps: usize,
-    support: Shots,
-    query: Shots,
-    scratch: &mut LaneScratch,
-) -> [f64; LANES] {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f,avx2,fma")]
-        fn avx512_fma(
-            plan: &LanePlan,
-            genes: &mut [Lane],
-            layer_lrs: &[Lane],
-            steps: usize,
-            support: Shots,
-            query: Shots,
-            scratch: &mut LaneScratch,
-        ) -> [f64; LANES] {
-            lifetime::<true>(plan, genes, layer_lrs, steps, support, query, scratch)
+/// `$vis fn $name(args) -> ret` that runs `$generic::<FMA>` in one of three builds: for
+/// AVX-512F (+ FMA) when [`cpu::simd`] has it, for AVX2 + FMA, or for the baseline target
+/// (as `multiversion!` in `kernels`, with the AVX-512 build on top). Both FMA builds fuse
+/// the same multiply-adds lane by lane, so they give the same bits; only the register
+/// width differs.
+macro_rules! lane_multiversion {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
+        => $generic:ident;) => {
+        $(#[$meta])*
+        #[allow(clippy::too_many_arguments)]
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
+                fn avx512_fma($($arg: $ty),*) $(-> $ret)? {
+                    $generic::<true>($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
+                fn avx2_fma($($arg: $ty),*) $(-> $ret)? {
+                    $generic::<true>($($arg),*)
+                }
+                let level = cpu::simd();
+                if level.has_avx512_fma() {
+                    // SAFETY: the CPU has AVX-512F, AVX2 and FMA, checked just above.
+                    return unsafe { avx512_fma($($arg),*) };
+                }
+                if level.has_avx2_fma() {
+                    // SAFETY: the CPU has AVX2 and FMA, checked just above.
+                    return unsafe { avx2_fma($($arg),*) };
+                }
+            }
+            $generic::<false>($($arg),*)
         }
-        #[target_feature(enable = "avx2,fma")]
-        fn avx2_fma(
-            plan: &LanePlan,
-            genes: &mut [Lane],
-            layer_lrs: &[Lane],
-            steps: usize,
-            support: Shots,
-            query: Shots,
-            scratch: &mut LaneScratch,
-        ) -> [f64; LANES] {
-            lifetime::<true>(plan, genes, layer_lrs, steps, support, query, scratch)
-        }
-        let level = cpu::simd();
-        if level.has_avx512_fma() {
-            // SAFETY: the CPU has AVX-512F, AVX2 and FMA, checked just above.
-            return unsafe { avx512_fma(plan, genes, layer_lrs, steps, support, query, scratch) };
-        }
-        if level.has_avx2_fma() {
-            // SAFETY: the CPU has AVX2 and FMA, checked just above.
-            return unsafe { avx2_fma(plan, genes, layer_lrs, steps, support, query, scratch) };
-        }
+    };
+}
+
+lane_multiversion! {
+    /// The lane lifetime (see [`lifetime`]), dispatched.
+    pub fn lane_lifetime(
+        plan: &LanePlan,
+        genes: &mut [Lane],
+        layer_lrs: &[Lane],
+        steps: usize,
+        support: Shots,
+        query: Shots,
+        scratch: &mut LaneScratch,
+    ) -> [f64; LANES] => lifetime;
+}
+
+lane_multiversion! {
+    /// The forward pass of the shared `inputs[rows, features]` through the lanes of
+    /// `genes`, into `scratch.activations` (see [`forward`]), dispatched.
+    fn lane_forward(
+        plan: &LanePlan,
+        genes: &[Lane],
+        inputs: &[f32],
+        scratch: &mut LaneScratch,
+    ) => forward;
+}
+
+impl LanePlan {
+    /// Each lane's readout `z[rows, outputs]` on the shared `inputs[rows, features]`,
+    /// without checks (the caller checked the shapes once). Every value is the sum the
+    /// row-major kernels compute for that member alone — the bias, then `+ x[t] · w[t]`
+    /// for `t = 0, 1, ...`, fused on FMA builds — passed through the same activation, so
+    /// it equals [`Network::forward`](crate::net::Network::forward) bit for bit.
+    pub(crate) fn forward_lanes<'s>(
+        &self,
+        genes: &[Lane],
+        inputs: &[f32],
+        scratch: &'s mut LaneScratch,
+    ) -> &'s [Lane] {
+        lane_forward(self, genes, inputs, scratch);
+        &scratch.activations[self.layers() - 1]
     }
-    lifetime::<false>(plan, genes, layer_lrs, steps, support, query, scratch)
 }
 
 /// Output tile of the products: four lanes of accumulators per input read (five loads
@@ -89,13 +116,21 @@ fn map_lane(v: &mut Lane, f: impl Fn(f32) -> f32) {
     v.iter_mut().for_each(|x| *x = f(*x));
 }
 
-/// `v = f(v)`, one loop per activation so that each body vectorises.
+/// `z = f(z)` over a whole layer, one loop per activation: each body vectorises, and its
+/// iterations are independent (a rational `tanh` is a long chain of dependent steps).
 #[inline(always)]
-fn activate(activation: Activation, v: &mut Lane) {
+fn activate(activation: Activation, z: &mut [Lane]) {
+    #[inline(always)]
+    fn each(z: &mut [Lane], f: impl Fn(f32) -> f32 + Copy) {
+        // A plain loop: an out-of-line `for_each` would miss the caller's target features.
+        for v in z {
+            map_lane(v, f);
+        }
+    }
     match activation {
-        Activation::Tanh => map_lane(v, tanh),
-        Activation::Relu => map_lane(v, |z| Activation::Relu.apply(z)),
-        Activation::Sigmoid => map_lane(v, |z| Activation::Sigmoid.apply(z)),
+        Activation::Tanh => each(z, tanh),
+        Activation::Relu => each(z, |z| Activation::Relu.apply(z)),
+        Activation::Sigmoid => each(z, |z| Activation::Sigmoid.apply(z)),
         Activation::Identity => {}
     }
 }
@@ -116,7 +151,7 @@ fn scale_by_derivative(activation: Activation, d: &mut Lane, a: &Lane) {
     }
 }
 
-/// Columns `j..j + T` of one row: `z[j + t] = f(bias[j + t] + Σ_i x[i] · w[i, j + t])`,
+/// Columns `j..j + T` of one row: `z[j + t] = bias[j + t] + Σ_i x[i] · w[i, j + t]`,
 /// summed over `i` in order.
 #[inline(always)]
 fn forward_tile<const T: usize, const FMA: bool>(
@@ -125,7 +160,6 @@ fn forward_tile<const T: usize, const FMA: bool>(
     bias: &[Lane],
     n: usize,
     j: usize,
-    activation: Activation,
     z: &mut [Lane],
 ) {
     let mut acc: [Lane; T] = std::array::from_fn(|t| bias[j + t]);
@@ -135,9 +169,30 @@ fn forward_tile<const T: usize, const FMA: bool>(
             fma_lane::<FMA>(&mut acc[t], xi, &row[t]);
         }
     }
-    for (t, mut a) in acc.into_iter().enumerate() {
-        activate(activation, &mut a);
-        z[j + t] = a;
+    z[j..j + T].copy_from_slice(&acc);
+}
+
+/// Rows `r..r + T` of column `j`: `z[r + t, j] = bias[j] + Σ_i x[r + t, i] · w[i, j]`,
+/// summed over `i` in order (the same sums as [`forward_tile`]).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn narrow_tile<const T: usize, const FMA: bool>(
+    (k, n): (usize, usize),
+    x: &[Lane],
+    w: &[Lane],
+    bias: &[Lane],
+    r: usize,
+    j: usize,
+    z: &mut [Lane],
+) {
+    let mut acc: [Lane; T] = [bias[j]; T];
+    for i in 0..k {
+        for t in 0..T {
+            fma_lane::<FMA>(&mut acc[t], &x[(r + t) * k + i], &w[i * n + j]);
+        }
+    }
+    for (t, a) in acc.into_iter().enumerate() {
+        z[(r + t) * n + j] = a;
     }
 }
 
@@ -151,16 +206,36 @@ fn forward_layer<const FMA: bool>(
     activation: Activation,
     z: &mut [Lane],
 ) {
+    if n < TILE {
+        // A narrow layer (a regression readout): rows side by side instead, so that the
+        // multiply-adds of one output do not each wait for the previous one.
+        let rows = x.len() / k;
+        let mut r = 0;
+        while r + TILE <= rows {
+            for j in 0..n {
+                narrow_tile::<TILE, FMA>((k, n), x, w, bias, r, j, z);
+            }
+            r += TILE;
+        }
+        for r in r..rows {
+            for j in 0..n {
+                narrow_tile::<1, FMA>((k, n), x, w, bias, r, j, z);
+            }
+        }
+        activate(activation, z);
+        return;
+    }
     for (xb, zb) in x.chunks_exact(k).zip(z.chunks_exact_mut(n)) {
         let mut j = 0;
         while j + TILE <= n {
-            forward_tile::<TILE, FMA>(xb, w, bias, n, j, activation, zb);
+            forward_tile::<TILE, FMA>(xb, w, bias, n, j, zb);
             j += TILE;
         }
         for j in j..n {
-            forward_tile::<1, FMA>(xb, w, bias, n, j, activation, zb);
+            forward_tile::<1, FMA>(xb, w, bias, n, j, zb);
         }
     }
+    activate(activation, z);
 }
 
 /// Rows `i..i + T` of `∂x[b] = f'(a[b]) ⊙ (w · δ[b])`: `Σ_j w[i, j] · δ[b, j]`, in order.
@@ -272,15 +347,16 @@ fn sgd_layer<const FMA: bool>(
     }
 }
 
-/// The forward pass of `shots` through every layer into `scratch.activations`.
+/// The forward pass of `inputs[rows, features]` through every layer into
+/// `scratch.activations`.
 #[inline(always)]
 fn forward<const FMA: bool>(
     plan: &LanePlan,
     genes: &[Lane],
-    shots: Shots,
+    inputs: &[f32],
     scratch: &mut LaneScratch,
 ) {
-    scratch.prepare(plan, shots);
+    scratch.prepare(plan, inputs);
     let LaneScratch {
         input, activations, ..
     } = scratch;
@@ -308,7 +384,7 @@ fn lifetime<const FMA: bool>(
     let layers = plan.layers();
     let outputs = plan.layer_shape(layers - 1).1;
     for _ in 0..steps {
-        forward::<FMA>(plan, genes, support, scratch);
+        forward::<FMA>(plan, genes, support.inputs, scratch);
         let LaneScratch {
             input,
             activations,
@@ -316,7 +392,7 @@ fn lifetime<const FMA: bool>(
             delta_next,
         } = &mut *scratch;
         readout_delta(
-            plan.loss(),
+            plan.lifetime_loss(),
             &activations[layers - 1],
             support.values,
             outputs,
@@ -339,9 +415,9 @@ fn lifetime<const FMA: bool>(
             }
         }
     }
-    forward::<FMA>(plan, genes, query, scratch);
+    forward::<FMA>(plan, genes, query.inputs, scratch);
     readout_loss(
-        plan.loss(),
+        plan.lifetime_loss(),
         &scratch.activations[layers - 1],
         query.values,
         outputs,
