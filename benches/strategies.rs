@@ -150,13 +150,15 @@ fn es_generation_fitness(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("openai_es", "digits_p256_b256"), |b| {
         b.iter(|| {
             let population = es.ask();
-            evaluate::evaluate_networks(
+            // What an evolution arm of a compare experiment runs (`BatchFitness`).
+            evaluate::network_losses(
                 population,
                 &net,
                 &mut evaluator,
                 &batch.inputs,
                 256,
-                |z| Loss::CrossEntropy.value(Head::Softmax, z, targets, 10),
+                targets,
+                Loss::CrossEntropy,
                 &mut fitness,
             )
             .unwrap();

@@ -485,3 +485,63 @@ fn a_generation_on_a_batch_is_charged_population_times_batch_examples() {
     assert_eq!(totals.consumed.examples_drawn, 8);
     assert_eq!(totals.consumed.example_evaluations, 80);
 }
+
+#[test]
+fn an_evolution_arm_is_scored_by_the_loss_gradient_descent_minimises_bit_for_bit() {
+    // Softmax cross-entropy on digits: the case where `Network::loss` uses the vectorised
+    // kernel; the fitness must be that loss, not libm's (which differs by up to 1e-6).
+    let net = Network::dense(
+        Architecture::uniform(&[64, 16, 10], Activation::Tanh, Head::Softmax).unwrap(),
+    );
+    let data = task::digits();
+    let x0 = net.init(&mut rng::stream(&[3])).genes;
+    let mut es = OpenAiEs::new(
+        OpenAiEsConfig {
+            population: 8,
+            sigma: 0.5,
+            ..Default::default()
+        },
+        x0,
+        0,
+    )
+    .unwrap();
+    let population = es.ask().clone();
+    let sampler = |seed| task::BatchSampler::new(data.train.len(), 32, rng::stream(&[seed]));
+    let mut fitness = BatchFitness::new(
+        &net,
+        &data.train,
+        baldwin::net::Loss::CrossEntropy,
+        sampler(5),
+    );
+    let mut scores = vec![0.0; 8];
+    baldwin::evolve::Fitness::evaluate(&mut fitness, 0, &population, &mut scores).unwrap();
+
+    let mut batch = task::Batch::default();
+    data.train.gather(sampler(5).next_batch(), &mut batch);
+    let mut ws = Workspace::new();
+    let mut largest_libm_gap = 0.0f32;
+    for (i, &score) in scores.iter().enumerate() {
+        let genome = population.genome(i);
+        let alone = net
+            .loss(
+                genome,
+                &batch.inputs,
+                batch.targets(),
+                baldwin::net::Loss::CrossEntropy,
+                &mut ws,
+            )
+            .unwrap();
+        assert_eq!(
+            score.to_bits(),
+            alone.to_bits(),
+            "member {i}: {score} vs {alone}"
+        );
+        let z = net
+            .forward(genome, &batch.inputs, batch.rows, &mut ws)
+            .unwrap()
+            .to_vec();
+        let libm = baldwin::net::Loss::CrossEntropy.value(Head::Softmax, &z, batch.targets(), 10);
+        largest_libm_gap = largest_libm_gap.max((libm - score).abs() / score);
+    }
+    assert!(largest_libm_gap < 1e-5, "{largest_libm_gap}");
+}

@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::Population;
-use crate::net::{NetError, Network, PopulationEvaluator};
+use crate::net::{Loss, NetError, Network, PopulationEvaluator, Targets};
 
 /// `out[i] = f(genome i)` for a plain objective (e.g. a test function), in parallel.
 pub fn evaluate_fn(population: &Population, f: impl Fn(&[f32]) -> f32 + Sync, out: &mut [f32]) {
@@ -29,6 +29,30 @@ pub fn evaluate_networks(
         input,
         batch,
         fitness,
+        out,
+    )
+}
+
+/// The loss of every member as a network on one shared batch, equal bit for bit to
+/// [`Network::loss`] of its genome alone, so that evolution is scored by the same loss
+/// that gradient descent minimises. Members without their own body use `shared`.
+#[allow(clippy::too_many_arguments)]
+pub fn network_losses(
+    population: &Population,
+    shared: &Network,
+    evaluator: &mut PopulationEvaluator,
+    input: &[f32],
+    batch: usize,
+    targets: Targets,
+    loss: Loss,
+    out: &mut [f32],
+) -> Result<(), NetError> {
+    evaluator.losses_with(
+        |i| (population.body(i).unwrap_or(shared), population.genome(i)),
+        input,
+        batch,
+        targets,
+        loss,
         out,
     )
 }

@@ -109,6 +109,62 @@ impl PopulationEvaluator {
         M: Fn(usize) -> (&'a Network, &'a [f32]) + Sync,
         F: Fn(&[f32]) -> f32 + Sync,
     {
+        self.score_members(
+            member,
+            input,
+            batch,
+            out,
+            |_, z, _| fitness(z),
+            |net, genome, ws| fitness(net.forward_unchecked(genome, input, batch, ws)),
+        )
+    }
+
+    /// `out[i]` = the loss of individual `i` (network and genome from `member(i)`, as in
+    /// [`PopulationEvaluator::evaluate_with`]) on one batch, equal bit for bit to
+    /// [`Network::loss`] of that genome alone: the loss that gradient descent minimises
+    /// (softmax cross-entropy through the vectorised kernel).
+    pub fn losses_with<'a, M>(
+        &mut self,
+        member: M,
+        input: &[f32],
+        batch: usize,
+        targets: Targets,
+        loss: Loss,
+        out: &mut [f32],
+    ) -> Result<(), NetError>
+    where
+        M: Fn(usize) -> (&'a Network, &'a [f32]) + Sync,
+    {
+        if !out.is_empty() {
+            targets.check(batch, member(0).0.architecture().outputs())?;
+        }
+        self.score_members(
+            member,
+            input,
+            batch,
+            out,
+            |net, z, scratch| net.readout_loss(z, targets, loss, scratch, None),
+            |net, genome, ws| net.loss_unchecked(genome, input, batch, targets, loss, ws),
+        )
+    }
+
+    /// `out[i]` = a score of member `i`: from its readout in lanes (`lane_score(net, z,
+    /// loss scratch)`) when every member shares one small dense network, else one at a
+    /// time (`row_score(net, genome, workspace)`). The two must compute the same function.
+    fn score_members<'a, M, L, R>(
+        &mut self,
+        member: M,
+        input: &[f32],
+        batch: usize,
+        out: &mut [f32],
+        lane_score: L,
+        row_score: R,
+    ) -> Result<(), NetError>
+    where
+        M: Fn(usize) -> (&'a Network, &'a [f32]) + Sync,
+        L: Fn(&Network, &[f32], &mut Vec<f32>) -> f32 + Sync,
+        R: Fn(&Network, &[f32], &mut Workspace) -> f32 + Sync,
+    {
         let mut shared = out.first().map(|_| member(0).0);
         for i in 0..out.len() {
             let (net, genome) = member(i);
@@ -128,13 +184,13 @@ impl PopulationEvaluator {
                 |i| member(i).1,
                 input,
                 out,
-                |z, _| fitness(z),
+                |z, scratch| lane_score(net, z, scratch),
             );
             return Ok(());
         }
         self.for_each_individual(out, |i, ws| {
             let (net, genome) = member(i);
-            fitness(net.forward_unchecked(genome, input, batch, ws))
+            row_score(net, genome, ws)
         });
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! The fitness of an evolution arm: every member's loss on one mini-batch drawn for the
-//! generation, through the population forward pass.
+//! generation, through the population forward pass; the same loss, bit for bit, that
+//! [`Network::loss`] gives and that the gradient arms minimise.
 
 use crate::evolve::{Consumed, Fitness, Population, evaluate};
 use crate::net::{Loss, NetError, Network, PopulationEvaluator};
@@ -43,17 +44,14 @@ impl Fitness for BatchFitness<'_> {
     ) -> Result<Consumed, NetError> {
         self.data.gather(self.sampler.next_batch(), &mut self.batch);
         let rows = self.batch.rows;
-        let head = self.net.architecture().head();
-        let outputs = self.net.architecture().outputs();
-        let targets = self.batch.targets();
-        let loss = self.loss;
-        evaluate::evaluate_networks(
+        evaluate::network_losses(
             population,
             self.net,
             &mut self.evaluator,
             &self.batch.inputs,
             rows,
-            |z| loss.value(head, z, targets, outputs),
+            self.batch.targets(),
+            self.loss,
             fitness,
         )?;
         Ok(Consumed {

@@ -11,9 +11,11 @@
 //! Dense layers, and a linear head with mean squared error or softmax logits with
 //! cross-entropy; `net::lanes` decides when these apply.
 
-use super::madd;
+use super::Baseline;
+use super::Level;
 #[cfg(target_arch = "x86_64")]
-use crate::cpu;
+use super::{Avx2Fma, Avx512Fma};
+use crate::cpu::{self, Simd};
 
 mod loss;
 use crate::net::Activation;
@@ -21,45 +23,7 @@ use crate::net::architecture::tanh;
 use crate::net::lanes::{LANES, Lane, LanePlan, LaneScratch, Shots};
 use loss::{readout_delta, readout_loss};
 
-/// `$vis fn $name(args) -> ret` that runs `$generic::<FMA>` in one of three builds: for
-/// AVX-512F (+ FMA) when [`cpu::simd`] has it, for AVX2 + FMA, or for the baseline target
-/// (as `multiversion!` in `kernels`, with the AVX-512 build on top). Both FMA builds fuse
-/// the same multiply-adds lane by lane, so they give the same bits; only the register
-/// width differs.
-macro_rules! lane_multiversion {
-    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
-        => $generic:ident;) => {
-        $(#[$meta])*
-        #[allow(clippy::too_many_arguments)]
-        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx512f,avx2,fma")]
-                #[allow(clippy::too_many_arguments)]
-                fn avx512_fma($($arg: $ty),*) $(-> $ret)? {
-                    $generic::<true>($($arg),*)
-                }
-                #[target_feature(enable = "avx2,fma")]
-                #[allow(clippy::too_many_arguments)]
-                fn avx2_fma($($arg: $ty),*) $(-> $ret)? {
-                    $generic::<true>($($arg),*)
-                }
-                let level = cpu::simd();
-                if level.has_avx512_fma() {
-                    // SAFETY: the CPU has AVX-512F, AVX2 and FMA, checked just above.
-                    return unsafe { avx512_fma($($arg),*) };
-                }
-                if level.has_avx2_fma() {
-                    // SAFETY: the CPU has AVX2 and FMA, checked just above.
-                    return unsafe { avx2_fma($($arg),*) };
-                }
-            }
-            $generic::<false>($($arg),*)
-        }
-    };
-}
-
-lane_multiversion! {
+multiversion! {
     /// The lane lifetime (see [`lifetime`]), dispatched.
     pub fn lane_lifetime(
         plan: &LanePlan,
@@ -69,18 +33,18 @@ lane_multiversion! {
         support: Shots,
         query: Shots,
         scratch: &mut LaneScratch,
-    ) -> [f64; LANES] => lifetime;
+    ) -> [f64; LANES] => lifetime, lane_lifetime_at;
 }
 
-lane_multiversion! {
+multiversion! {
     /// The forward pass of the shared `inputs[rows, features]` through the lanes of
     /// `genes`, into `scratch.activations` (see [`forward`]), dispatched.
-    fn lane_forward(
+    pub fn lane_forward(
         plan: &LanePlan,
         genes: &[Lane],
         inputs: &[f32],
         scratch: &mut LaneScratch,
-    ) => forward;
+    ) => forward, lane_forward_at;
 }
 
 impl LanePlan {
@@ -105,9 +69,9 @@ impl LanePlan {
 const TILE: usize = 4;
 
 #[inline(always)]
-fn fma_lane<const FMA: bool>(acc: &mut Lane, a: &Lane, b: &Lane) {
+fn fma_lane<L: Level>(acc: &mut Lane, a: &Lane, b: &Lane) {
     for m in 0..LANES {
-        acc[m] = madd::<FMA>(a[m], b[m], acc[m]);
+        acc[m] = L::madd(a[m], b[m], acc[m]);
     }
 }
 
@@ -154,7 +118,7 @@ fn scale_by_derivative(activation: Activation, d: &mut Lane, a: &Lane) {
 /// Columns `j..j + T` of one row: `z[j + t] = bias[j + t] + Σ_i x[i] · w[i, j + t]`,
 /// summed over `i` in order.
 #[inline(always)]
-fn forward_tile<const T: usize, const FMA: bool>(
+fn forward_tile<const T: usize, L: Level>(
     x: &[Lane],
     w: &[Lane],
     bias: &[Lane],
@@ -166,7 +130,7 @@ fn forward_tile<const T: usize, const FMA: bool>(
     for (i, xi) in x.iter().enumerate() {
         let row = &w[i * n + j..i * n + j + T];
         for t in 0..T {
-            fma_lane::<FMA>(&mut acc[t], xi, &row[t]);
+            fma_lane::<L>(&mut acc[t], xi, &row[t]);
         }
     }
     z[j..j + T].copy_from_slice(&acc);
@@ -176,7 +140,7 @@ fn forward_tile<const T: usize, const FMA: bool>(
 /// summed over `i` in order (the same sums as [`forward_tile`]).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn narrow_tile<const T: usize, const FMA: bool>(
+fn narrow_tile<const T: usize, L: Level>(
     (k, n): (usize, usize),
     x: &[Lane],
     w: &[Lane],
@@ -188,7 +152,7 @@ fn narrow_tile<const T: usize, const FMA: bool>(
     let mut acc: [Lane; T] = [bias[j]; T];
     for i in 0..k {
         for t in 0..T {
-            fma_lane::<FMA>(&mut acc[t], &x[(r + t) * k + i], &w[i * n + j]);
+            fma_lane::<L>(&mut acc[t], &x[(r + t) * k + i], &w[i * n + j]);
         }
     }
     for (t, a) in acc.into_iter().enumerate() {
@@ -198,7 +162,7 @@ fn narrow_tile<const T: usize, const FMA: bool>(
 
 /// `z[batch, n] = f(x[batch, k] · w[k, n] + bias[n])`, in lanes.
 #[inline(always)]
-fn forward_layer<const FMA: bool>(
+fn forward_layer<L: Level>(
     (k, n): (usize, usize),
     x: &[Lane],
     w: &[Lane],
@@ -213,13 +177,13 @@ fn forward_layer<const FMA: bool>(
         let mut r = 0;
         while r + TILE <= rows {
             for j in 0..n {
-                narrow_tile::<TILE, FMA>((k, n), x, w, bias, r, j, z);
+                narrow_tile::<TILE, L>((k, n), x, w, bias, r, j, z);
             }
             r += TILE;
         }
         for r in r..rows {
             for j in 0..n {
-                narrow_tile::<1, FMA>((k, n), x, w, bias, r, j, z);
+                narrow_tile::<1, L>((k, n), x, w, bias, r, j, z);
             }
         }
         activate(activation, z);
@@ -228,11 +192,11 @@ fn forward_layer<const FMA: bool>(
     for (xb, zb) in x.chunks_exact(k).zip(z.chunks_exact_mut(n)) {
         let mut j = 0;
         while j + TILE <= n {
-            forward_tile::<TILE, FMA>(xb, w, bias, n, j, zb);
+            forward_tile::<TILE, L>(xb, w, bias, n, j, zb);
             j += TILE;
         }
         for j in j..n {
-            forward_tile::<1, FMA>(xb, w, bias, n, j, zb);
+            forward_tile::<1, L>(xb, w, bias, n, j, zb);
         }
     }
     activate(activation, z);
@@ -240,7 +204,7 @@ fn forward_layer<const FMA: bool>(
 
 /// Rows `i..i + T` of `∂x[b] = f'(a[b]) ⊙ (w · δ[b])`: `Σ_j w[i, j] · δ[b, j]`, in order.
 #[inline(always)]
-fn delta_tile<const T: usize, const FMA: bool>(
+fn delta_tile<const T: usize, L: Level>(
     delta: &[Lane],
     w: &[Lane],
     n: usize,
@@ -252,7 +216,7 @@ fn delta_tile<const T: usize, const FMA: bool>(
     let mut acc = [[0.0f32; LANES]; T];
     for (j, d) in delta.iter().enumerate() {
         for t in 0..T {
-            fma_lane::<FMA>(&mut acc[t], &w[(i + t) * n + j], d);
+            fma_lane::<L>(&mut acc[t], &w[(i + t) * n + j], d);
         }
     }
     for (t, mut s) in acc.into_iter().enumerate() {
@@ -264,7 +228,7 @@ fn delta_tile<const T: usize, const FMA: bool>(
 /// `∂x[batch, k] = f'(a) ⊙ (δ[batch, n] · wᵀ[n, k])`, where `a` is the layer's input
 /// (the previous layer's output) and `f` that layer's activation.
 #[inline(always)]
-fn backprop_layer<const FMA: bool>(
+fn backprop_layer<L: Level>(
     (k, n): (usize, usize),
     delta: &[Lane],
     w: &[Lane],
@@ -276,11 +240,11 @@ fn backprop_layer<const FMA: bool>(
     for ((db, ab), ob) in rows.zip(out.chunks_exact_mut(k)) {
         let mut i = 0;
         while i + TILE <= k {
-            delta_tile::<TILE, FMA>(db, w, n, i, activation, ab, ob);
+            delta_tile::<TILE, L>(db, w, n, i, activation, ab, ob);
             i += TILE;
         }
         for i in i..k {
-            delta_tile::<1, FMA>(db, w, n, i, activation, ab, ob);
+            delta_tile::<1, L>(db, w, n, i, activation, ab, ob);
         }
     }
 }
@@ -290,7 +254,7 @@ fn backprop_layer<const FMA: bool>(
 /// and one subtraction (as the scalar `g -= lr · ∂g`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn sgd_tile<const T: usize, const FMA: bool>(
+fn sgd_tile<const T: usize, L: Level>(
     x: &[Lane],
     delta: &[Lane],
     (k, n): (usize, usize),
@@ -302,7 +266,7 @@ fn sgd_tile<const T: usize, const FMA: bool>(
     let mut acc = [[0.0f32; LANES]; T];
     for (xb, db) in x.chunks_exact(k).zip(delta.chunks_exact(n)) {
         for t in 0..T {
-            fma_lane::<FMA>(&mut acc[t], &xb[i], &db[j + t]);
+            fma_lane::<L>(&mut acc[t], &xb[i], &db[j + t]);
         }
     }
     for (t, g) in acc.iter().enumerate() {
@@ -316,7 +280,7 @@ fn sgd_tile<const T: usize, const FMA: bool>(
 /// One SGD step on a layer: `w[k, n] -= lr · xᵀ[k, batch] · δ[batch, n]` and
 /// `bias[n] -= lr · Σ_b δ[b, n]`.
 #[inline(always)]
-fn sgd_layer<const FMA: bool>(
+fn sgd_layer<L: Level>(
     (k, n): (usize, usize),
     x: &[Lane],
     delta: &[Lane],
@@ -327,11 +291,11 @@ fn sgd_layer<const FMA: bool>(
     for i in 0..k {
         let mut j = 0;
         while j + TILE <= n {
-            sgd_tile::<TILE, FMA>(x, delta, (k, n), i, j, lr, w);
+            sgd_tile::<TILE, L>(x, delta, (k, n), i, j, lr, w);
             j += TILE;
         }
         for j in j..n {
-            sgd_tile::<1, FMA>(x, delta, (k, n), i, j, lr, w);
+            sgd_tile::<1, L>(x, delta, (k, n), i, j, lr, w);
         }
     }
     for (j, b) in bias.iter_mut().enumerate() {
@@ -350,12 +314,7 @@ fn sgd_layer<const FMA: bool>(
 /// The forward pass of `inputs[rows, features]` through every layer into
 /// `scratch.activations`.
 #[inline(always)]
-fn forward<const FMA: bool>(
-    plan: &LanePlan,
-    genes: &[Lane],
-    inputs: &[f32],
-    scratch: &mut LaneScratch,
-) {
+fn forward<L: Level>(plan: &LanePlan, genes: &[Lane], inputs: &[f32], scratch: &mut LaneScratch) {
     scratch.prepare(plan, inputs);
     let LaneScratch {
         input, activations, ..
@@ -365,14 +324,14 @@ fn forward<const FMA: bool>(
         let (w, bias) = plan.layer_genes(genes, l);
         let (before, after) = activations.split_at_mut(l);
         let x: &[Lane] = if l == 0 { input } else { &before[l - 1] };
-        forward_layer::<FMA>(shape, x, w, bias, plan.activation(l), &mut after[0]);
+        forward_layer::<L>(shape, x, w, bias, plan.activation(l), &mut after[0]);
     }
 }
 
 /// `steps` full-batch SGD steps on `support` with per-layer rates `layer_lrs`, applied to
 /// `genes` in place; then each lane's loss on `query`.
 #[inline(always)]
-fn lifetime<const FMA: bool>(
+fn lifetime<L: Level>(
     plan: &LanePlan,
     genes: &mut [Lane],
     layer_lrs: &[Lane],
@@ -384,7 +343,7 @@ fn lifetime<const FMA: bool>(
     let layers = plan.layers();
     let outputs = plan.layer_shape(layers - 1).1;
     for _ in 0..steps {
-        forward::<FMA>(plan, genes, support.inputs, scratch);
+        forward::<L>(plan, genes, support.inputs, scratch);
         let LaneScratch {
             input,
             activations,
@@ -406,16 +365,16 @@ fn lifetime<const FMA: bool>(
                 let (w, _) = plan.layer_genes(genes, l);
                 delta_next.resize(x.len(), [0.0; LANES]);
                 let activation = plan.activation(l - 1);
-                backprop_layer::<FMA>(shape, delta, w, x, activation, delta_next);
+                backprop_layer::<L>(shape, delta, w, x, activation, delta_next);
             }
             let (w, bias) = plan.layer_genes_mut(genes, l);
-            sgd_layer::<FMA>(shape, x, delta, &layer_lrs[l], w, bias);
+            sgd_layer::<L>(shape, x, delta, &layer_lrs[l], w, bias);
             if l > 0 {
                 std::mem::swap(delta, delta_next);
             }
         }
     }
-    forward::<FMA>(plan, genes, query.inputs, scratch);
+    forward::<L>(plan, genes, query.inputs, scratch);
     readout_loss(
         plan.lifetime_loss(),
         &scratch.activations[layers - 1],

@@ -14,13 +14,11 @@
 //! or the caller (a network alone or inside a population), and so do all machines with FMA.
 //!
 //! `lanes` is the other layout: many small networks at once, one member per SIMD lane,
-//! for a whole lifetime; its entry point [`lane_lifetime`] dispatches the same way.
+//! for a whole lifetime ([`lane_lifetime`]) or one forward pass (the population forward
+//! of small dense networks); its kernels are compiled by the same `multiversion!`.
 
 mod cross_entropy;
 mod gemm;
-mod lanes;
-
-pub use lanes::lane_lifetime;
 
 use gemm::{Epilogue, Strided, gemm};
 
@@ -117,6 +115,11 @@ macro_rules! multiversion {
         }
     };
 }
+
+// After `multiversion!`, which the lane kernels use too.
+mod lanes;
+
+pub use lanes::lane_lifetime;
 
 multiversion! {
     /// `z[batch, n] = f(x[batch, k] · w[k, n] + bias[n])`. `panels` is scratch space.
