@@ -145,6 +145,19 @@ fn lane_losses_equal_one_by_one_losses_bit_for_bit() {
                             bits(&together),
                             "{sizes:?} {activation:?} {loss:?}, {members} members, batch {batch}, {name}, {threads} thread(s)"
                         );
+                        // The same through `losses_with`, members given one by one.
+                        in_pool(threads, || {
+                            evaluator.losses_with(
+                                |i| (&case.net, case.genome(i)),
+                                &case.input,
+                                batch,
+                                targets,
+                                loss,
+                                &mut together,
+                            )
+                        })
+                        .unwrap();
+                        assert_eq!(bits(&alone), bits(&together), "losses_with, {name}");
                     }
                 }
             }

@@ -161,11 +161,12 @@ impl LanePlan {
             members.len()
         );
         genes.resize(self.genes, [0.0; LANES]);
-        for m in 0..LANES {
-            let member = members[m.min(members.len() - 1)];
-            for (lane, &g) in genes.iter_mut().zip(&member[..self.genes]) {
-                lane[m] = g;
-            }
+        let rows: [&[f32]; LANES] =
+            std::array::from_fn(|m| &members[m.min(members.len() - 1)][..self.genes]);
+        // Gene by gene: sixteen loads, each from a member read front to back, and one
+        // whole-lane store, rather than sixteen scattered stores per gene.
+        for (g, lane) in genes.iter_mut().enumerate() {
+            *lane = std::array::from_fn(|m| rows[m][g]);
         }
     }
 

@@ -19,7 +19,9 @@
 
 use rayon::prelude::*;
 
-use super::{LANES, Lane, LanePlan, LaneScratch, Loss, NetError, Network, Targets, Workspace};
+use super::{
+    Head, LANES, Lane, LanePlan, LaneScratch, Loss, NetError, Network, Targets, Workspace,
+};
 
 /// Chunks per rayon thread: more than one, so that a thread slowed by other work on its
 /// core hands chunks over to the others instead of holding up the whole call.
@@ -114,6 +116,7 @@ impl PopulationEvaluator {
             input,
             batch,
             out,
+            None,
             |_, z, _| fitness(z),
             |net, genome, ws| fitness(net.forward_unchecked(genome, input, batch, ws)),
         )
@@ -135,28 +138,32 @@ impl PopulationEvaluator {
     where
         M: Fn(usize) -> (&'a Network, &'a [f32]) + Sync,
     {
-        if !out.is_empty() {
-            targets.check(batch, member(0).0.architecture().outputs())?;
-        }
+        let Some(first) = out.first().map(|_| member(0).0) else {
+            return Ok(());
+        };
+        targets.check(batch, first.architecture().outputs())?;
         self.score_members(
             member,
             input,
             batch,
             out,
+            mse_targets(first, targets, loss),
             |net, z, scratch| net.readout_loss(z, targets, loss, scratch, None),
             |net, genome, ws| net.loss_unchecked(genome, input, batch, targets, loss, ws),
         )
     }
 
     /// `out[i]` = a score of member `i`: from its readout in lanes (`lane_score(net, z,
-    /// loss scratch)`) when every member shares one small dense network, else one at a
-    /// time (`row_score(net, genome, workspace)`). The two must compute the same function.
+    /// loss scratch)`, or [`mse_lanes`] with `mse_values`) when every member shares one
+    /// small dense network, else one at a time (`row_score(net, genome, workspace)`). They
+    /// must compute the same function.
     fn score_members<'a, M, L, R>(
         &mut self,
         member: M,
         input: &[f32],
         batch: usize,
         out: &mut [f32],
+        mse_values: Option<&[f32]>,
         lane_score: L,
         row_score: R,
     ) -> Result<(), NetError>
@@ -184,6 +191,7 @@ impl PopulationEvaluator {
                 |i| member(i).1,
                 input,
                 out,
+                mse_values,
                 |z, scratch| lane_score(net, z, scratch),
             );
             return Ok(());
@@ -224,7 +232,8 @@ impl PopulationEvaluator {
                 plan, lane_chunks, ..
             } = self;
             let plan = plan_of(plan);
-            for_each_lane_group(lane_chunks, plan, genome, input, out, |z, scratch| {
+            let mse = mse_targets(net, targets, loss);
+            for_each_lane_group(lane_chunks, plan, genome, input, out, mse, |z, scratch| {
                 net.readout_loss(z, targets, loss, scratch, None)
             });
             return Ok(());
@@ -277,6 +286,15 @@ impl PopulationEvaluator {
     }
 }
 
+/// The regression targets when every member's loss can be computed lane by lane
+/// ([`mse_lanes`]): a linear head under mean squared error against values.
+fn mse_targets<'t>(net: &Network, targets: Targets<'t>, loss: Loss) -> Option<&'t [f32]> {
+    match (loss, net.architecture().head(), targets) {
+        (Loss::Mse, Head::Linear, Targets::Values(values)) => Some(values),
+        _ => None,
+    }
+}
+
 /// The plan that [`PopulationEvaluator::use_lanes`] just approved.
 fn plan_of(plan: &Option<(Network, Option<LanePlan>)>) -> &LanePlan {
     match plan {
@@ -290,17 +308,23 @@ fn plan_of(plan: &Option<(Network, Option<LanePlan>)>) -> &LanePlan {
 /// contiguous chunks of whole groups in parallel. Group boundaries depend only on `i`, and
 /// a lane's result only on its own genes, so neither the thread count nor the chunking
 /// changes a result.
+///
+/// With `mse_values` (a linear head under mean squared error against `values[batch,
+/// outputs]`), the losses are computed lane by lane instead ([`mse_lanes`]), without
+/// unpacking a readout per member; `score` is then not called.
 fn for_each_lane_group<'g, G, S>(
     chunks: &mut Vec<LaneChunk>,
     plan: &LanePlan,
     genome: G,
     input: &[f32],
     out: &mut [f32],
+    mse_values: Option<&[f32]>,
     score: S,
 ) where
     G: Fn(usize) -> &'g [f32] + Sync,
     S: Fn(&[f32], &mut Vec<f32>) -> f32 + Sync,
 {
+    let outputs = plan.layer_shape(plan.layers() - 1).1;
     let population = out.len();
     let groups = population.div_ceil(LANES);
     let chunk_count = (rayon::current_num_threads() * CHUNKS_PER_THREAD).clamp(1, groups);
@@ -325,6 +349,10 @@ fn for_each_lane_group<'g, G, S>(
                     std::array::from_fn(|m| genome(first + m.min(out_group.len() - 1)));
                 plan.pack(&members[..out_group.len()], genes);
                 let z = plan.forward_lanes(genes, input, kernel);
+                if let Some(values) = mse_values {
+                    mse_lanes(z, values, outputs, out_group);
+                    continue;
+                }
                 for (m, slot) in out_group.iter_mut().enumerate() {
                     readout.clear();
                     readout.extend(z.iter().map(|lane| lane[m]));
@@ -332,4 +360,31 @@ fn for_each_lane_group<'g, G, S>(
                 }
             }
         });
+}
+
+/// `Loss::Mse` of a linear head for every lane of `z[rows, outputs]` against
+/// `values[rows, outputs]`, into `out` (one per member, up to [`LANES`]): the sums of
+/// `net::loss` — each row's squared errors (in `f32`, widened) summed in `f64` in output
+/// order, then the rows in order, divided by `rows · outputs` — lane by lane, so that
+/// each equals [`Network::loss`] bit for bit.
+fn mse_lanes(z: &[Lane], values: &[f32], outputs: usize, out: &mut [f32]) {
+    let mut total = [0.0f64; LANES];
+    let rows = z.len() / outputs;
+    for (b, row_z) in z.chunks_exact(outputs).enumerate() {
+        let mut row = [0.0f64; LANES];
+        for (o, lane) in row_z.iter().enumerate() {
+            let target = values[b * outputs + o];
+            for (sum, &v) in row.iter_mut().zip(lane) {
+                let err = v - target;
+                *sum += (err * err) as f64;
+            }
+        }
+        for (t, r) in total.iter_mut().zip(row) {
+            *t += r;
+        }
+    }
+    let count = (rows * outputs) as f64;
+    for (slot, t) in out.iter_mut().zip(total) {
+        *slot = (t / count) as f32;
+    }
 }
