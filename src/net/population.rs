@@ -157,6 +157,7 @@ impl PopulationEvaluator {
     /// loss scratch)`, or [`mse_lanes`] with `mse_values`) when every member shares one
     /// small dense network, else one at a time (`row_score(net, genome, workspace)`). They
     /// must compute the same function.
+    #[allow(clippy::too_many_arguments)]
     fn score_members<'a, M, L, R>(
         &mut self,
         member: M,
