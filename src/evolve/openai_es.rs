@@ -181,13 +181,15 @@ impl OpenAiEs {
         );
     }
 
-    fn members(&self) -> Members<'_> {
+    /// The members that `config`, `mean` and the drawn `noise` define (fields, not `&self`,
+    /// so that `ask` can borrow them beside the population it writes).
+    fn members<'a>(config: &OpenAiEsConfig, mean: &'a [f32], noise: &'a NoiseRows) -> Members<'a> {
         Members {
-            mean: &self.mean,
-            noise: &self.noise,
-            sigma: self.config.sigma,
-            antithetic: self.config.antithetic,
-            len: self.config.population,
+            mean,
+            noise,
+            sigma: config.sigma,
+            antithetic: config.antithetic,
+            len: config.population,
         }
     }
 
@@ -199,7 +201,7 @@ impl OpenAiEs {
     pub fn ask_members(&mut self) -> Members<'_> {
         self.draw_noise();
         self.asked = Asked::Members;
-        self.members()
+        Self::members(&self.config, &self.mean, &self.noise)
     }
 }
 
@@ -215,13 +217,7 @@ impl Strategy for OpenAiEs {
         }
         self.draw_noise();
         // Written out by the code that rebuilds them for `ask_members`, so the two agree.
-        let members = Members {
-            mean: &self.mean,
-            noise: &self.noise,
-            sigma: self.config.sigma,
-            antithetic: self.config.antithetic,
-            len,
-        };
+        let members = Self::members(&self.config, &self.mean, &self.noise);
         self.population
             .matrix_mut()
             .par_chunks_mut(dim.max(1))
