@@ -49,16 +49,32 @@ const NOISE_TABLE_CHUNK: usize = 1 << 16;
 pub const GENE_CHUNK: usize = 512;
 
 /// The shared table of standard normals, built on first call.
+///
+/// The first call often comes from inside a rayon job (a member's row, read in a parallel
+/// `ask`). The table is therefore filled on plain scoped threads, not with rayon: a rayon
+/// worker waiting on its own parallel fill would steal other jobs of its pool, one of
+/// which may call this function again and block forever on the unfinished `OnceLock`.
+/// Chunk `k` is drawn from its own stream whichever thread fills it, so the table is the
+/// same for any thread count.
 pub fn noise_table() -> &'static [f32] {
     static TABLE: OnceLock<Vec<f32>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut table = vec![0.0; NOISE_TABLE_LEN];
-        table
-            .par_chunks_mut(NOISE_TABLE_CHUNK)
-            .enumerate()
-            .for_each(|(k, chunk)| {
-                fill_normal(&mut rng::stream(&[NOISE_TABLE_SEED, k as u64]), chunk)
-            });
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunks_per_thread = (NOISE_TABLE_LEN / NOISE_TABLE_CHUNK).div_ceil(threads);
+        std::thread::scope(|scope| {
+            for (t, part) in table
+                .chunks_mut(chunks_per_thread * NOISE_TABLE_CHUNK)
+                .enumerate()
+            {
+                scope.spawn(move || {
+                    for (i, chunk) in part.chunks_mut(NOISE_TABLE_CHUNK).enumerate() {
+                        let k = (t * chunks_per_thread + i) as u64;
+                        fill_normal(&mut rng::stream(&[NOISE_TABLE_SEED, k]), chunk);
+                    }
+                });
+            }
+        });
         table
     })
 }
@@ -259,6 +275,21 @@ impl NoiseRows {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_table_chunk_is_its_own_stream_whichever_thread_filled_it() {
+        let table = noise_table();
+        let chunks = NOISE_TABLE_LEN / NOISE_TABLE_CHUNK;
+        for k in [0, 1, chunks / 3, chunks / 2 + 1, chunks - 1] {
+            let mut expected = vec![0.0; NOISE_TABLE_CHUNK];
+            fill_normal(
+                &mut rng::stream(&[NOISE_TABLE_SEED, k as u64]),
+                &mut expected,
+            );
+            let got = &table[k * NOISE_TABLE_CHUNK..(k + 1) * NOISE_TABLE_CHUNK];
+            assert!(got == expected.as_slice(), "chunk {k}");
+        }
+    }
 
     #[test]
     fn noise_table_has_mean_0_and_variance_1() {
