@@ -149,10 +149,12 @@ fn es_generation_fitness(c: &mut Criterion) {
     group.throughput(Throughput::Elements((POPULATION * 256) as u64));
     group.bench_function(BenchmarkId::new("openai_es", "digits_p256_b256"), |b| {
         b.iter(|| {
-            let population = es.ask();
-            // What an evolution arm of a compare experiment runs (`BatchFitness`).
-            evaluate::network_losses(
+            let (population, members) = es.ask_with_members();
+            // What an evolution arm of a compare experiment runs (`BatchFitness`): an
+            // antithetic pair shares its first layer's products.
+            evaluate::member_losses(
                 population,
+                members.expect("OpenAI-ES describes its members"),
                 &net,
                 &mut evaluator,
                 &batch.inputs,
@@ -165,6 +167,26 @@ fn es_generation_fitness(c: &mut Criterion) {
             black_box(es.tell(&fitness).unwrap())
         })
     });
+    group.bench_function(
+        BenchmarkId::new("openai_es", "digits_p256_b256_written"),
+        |b| {
+            b.iter(|| {
+                let population = es.ask();
+                evaluate::network_losses(
+                    population,
+                    &net,
+                    &mut evaluator,
+                    &batch.inputs,
+                    256,
+                    targets,
+                    Loss::CrossEntropy,
+                    &mut fitness,
+                )
+                .unwrap();
+                black_box(es.tell(&fitness).unwrap())
+            })
+        },
+    );
     group.finish();
 }
 

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::share::{Group, GroupError, f32_bytes, f32s, part};
-use super::{EvolveError, Generation, Population, Strategy};
+use super::{EvolveError, Generation, Members, Population, Strategy};
 
 /// What scoring a population consumed, on the two sample axes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +58,20 @@ pub trait Fitness {
         population: &Population,
         fitness: &mut [f32],
     ) -> Result<Consumed, Self::Error>;
+
+    /// Score a population that its strategy also describes as perturbations of a mean
+    /// ([`Strategy::ask_with_members`]): `members` are the members of `population`, in
+    /// order, so a fitness may share work between them (an antithetic pair's first layer,
+    /// [`Members::losses`]). By default, [`evaluate`](Self::evaluate) the population.
+    fn evaluate_members(
+        &mut self,
+        generation: u64,
+        population: &Population,
+        _members: Members<'_>,
+        fitness: &mut [f32],
+    ) -> Result<Consumed, Self::Error> {
+        self.evaluate(generation, population, fitness)
+    }
 
     /// Lamarckian inheritance: after [`evaluate`](Self::evaluate), write what members
     /// learned in their lifetime back into their genomes. Called only for strategies that
@@ -189,12 +203,19 @@ impl<S: Strategy, F: Fitness> Driver<S, F> {
         let consumed = if self.sharing.is_some() {
             self.shared_evaluation(generation)?
         } else {
-            let population = self.strategy.ask();
+            let (population, members) = self.strategy.ask_with_members();
             self.scores.resize(population.len(), 0.0);
-            let consumed = self
-                .fitness
-                .evaluate(generation, population, &mut self.scores)
-                .map_err(DriverError::Fitness)?;
+            let consumed = match members {
+                Some(members) => {
+                    let scores = &mut self.scores;
+                    self.fitness
+                        .evaluate_members(generation, population, members, scores)
+                }
+                None => self
+                    .fitness
+                    .evaluate(generation, population, &mut self.scores),
+            }
+            .map_err(DriverError::Fitness)?;
             if let Some(members) = self.strategy.population_mut() {
                 self.fitness.write_back(members);
             }
@@ -215,14 +236,22 @@ impl<S: Strategy, F: Fitness> Driver<S, F> {
     fn shared_evaluation(&mut self, generation: u64) -> Result<Consumed, DriverError<F::Error>> {
         let sharing = self.sharing.as_mut().expect("called only when shared");
         let (rank, size) = (sharing.group.rank(), sharing.group.size());
-        let population = self.strategy.ask();
+        let (population, described) = self.strategy.ask_with_members();
         let members = population.len();
-        let mut slice = population.members(part(members, rank, size));
+        let range = part(members, rank, size);
+        let mut slice = population.members(range.clone());
         let mut mine = vec![0.0; slice.len()];
-        let consumed = self
-            .fitness
-            .evaluate(generation, &slice, &mut mine)
-            .map_err(DriverError::Fitness)?;
+        // The slice's members described as the whole generation's are, so that a member
+        // scores the same bits shared as alone.
+        let consumed = match described {
+            Some(described) => {
+                let described = described.part(range);
+                self.fitness
+                    .evaluate_members(generation, &slice, described, &mut mine)
+            }
+            None => self.fitness.evaluate(generation, &slice, &mut mine),
+        }
+        .map_err(DriverError::Fitness)?;
         let mut message = consumed.example_evaluations.to_le_bytes().to_vec();
         message.extend(f32_bytes(&mine));
         let gathered = sharing.all_gather(&message)?;

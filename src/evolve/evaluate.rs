@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::Population;
+use super::{Members, Population};
 use crate::net::{Loss, NetError, Network, PopulationEvaluator, Targets};
 
 /// `out[i] = f(genome i)` for a plain objective (e.g. a test function), in parallel.
@@ -55,4 +55,35 @@ pub fn network_losses(
         loss,
         out,
     )
+}
+
+/// [`network_losses`] of a generation that its strategy also describes as perturbations of
+/// a mean (`members`, the members of `population` in order): through [`Members::losses`]
+/// where that saves arithmetic — antithetic pairs of a network whose first layer is dense
+/// and too large for the SIMD lanes — with each loss equal to [`network_losses`]' within
+/// rounding; else [`network_losses`] itself.
+#[allow(clippy::too_many_arguments)]
+pub fn member_losses(
+    population: &Population,
+    members: Members,
+    shared: &Network,
+    evaluator: &mut PopulationEvaluator,
+    input: &[f32],
+    batch: usize,
+    targets: Targets,
+    loss: Loss,
+    out: &mut [f32],
+) -> Result<(), NetError> {
+    let fused = members.is_antithetic()
+        && members.len() == population.len()
+        && (0..population.len()).all(|i| population.body(i).is_none())
+        && shared.tying().layer(0).is_dense()
+        && !evaluator.uses_lanes(shared, batch);
+    if fused {
+        members.losses(shared, evaluator, input, batch, targets, loss, out)
+    } else {
+        network_losses(
+            population, shared, evaluator, input, batch, targets, loss, out,
+        )
+    }
 }

@@ -194,6 +194,12 @@ pub trait Strategy: Send {
     fn name(&self) -> &'static str;
     /// Sample (or breed) the population to evaluate next.
     fn ask(&mut self) -> &Population;
+    /// [`ask`](Self::ask), and, for a strategy that samples its members as perturbations
+    /// of a mean (OpenAI-ES), the same members described that way, so that a fitness can
+    /// share work between them ([`Fitness::evaluate_members`]). `None` by default.
+    fn ask_with_members(&mut self) -> (&Population, Option<Members<'_>>) {
+        (self.ask(), None)
+    }
     /// Update from the fitness of the population last asked for (lower is better).
     fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError>;
     /// The current answer: the distribution mean of an ES, the best member of a GA.
@@ -266,6 +272,9 @@ impl Strategy for AnyStrategy {
     fn ask(&mut self) -> &Population {
         self.inner_mut().ask()
     }
+    fn ask_with_members(&mut self) -> (&Population, Option<Members<'_>>) {
+        self.inner_mut().ask_with_members()
+    }
     fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError> {
         self.inner_mut().tell(fitness)
     }
@@ -304,6 +313,9 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
     }
     fn ask(&mut self) -> &Population {
         (**self).ask()
+    }
+    fn ask_with_members(&mut self) -> (&Population, Option<Members<'_>>) {
+        (**self).ask_with_members()
     }
     fn tell(&mut self, fitness: &[f32]) -> Result<Generation, EvolveError> {
         (**self).tell(fitness)

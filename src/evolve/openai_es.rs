@@ -189,6 +189,7 @@ impl OpenAiEs {
             noise,
             sigma: config.sigma,
             antithetic: config.antithetic,
+            first: 0,
             len: config.population,
         }
     }
@@ -208,6 +209,12 @@ impl OpenAiEs {
 impl Strategy for OpenAiEs {
     fn name(&self) -> &'static str {
         "openai_es"
+    }
+
+    fn ask_with_members(&mut self) -> (&Population, Option<Members<'_>>) {
+        self.ask();
+        let members = Self::members(&self.config, &self.mean, &self.noise);
+        (&self.population, Some(members))
     }
 
     fn ask(&mut self) -> &Population {

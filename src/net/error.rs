@@ -8,6 +8,14 @@ pub enum NetError {
     /// (one of them left).
     #[error("the processes sharing this computation could not exchange values: {0}")]
     Exchange(String),
+    /// An output slice not one value per member long.
+    #[error("expected room for {expected} values, one per member, got {got}")]
+    OutputLength {
+        /// Members.
+        expected: usize,
+        /// Values the caller made room for.
+        got: usize,
+    },
     /// Fewer than two layer sizes (an input and an output).
     #[error("an architecture needs at least an input and an output layer, got {0} layer size(s)")]
     TooFewLayers(usize),

@@ -31,9 +31,44 @@ impl Network {
         batch: usize,
         ws: &'w mut Workspace,
     ) -> &'w [f32] {
+        ws.prepare(self.architecture(), batch);
+        self.forward_layers(genome, input, batch, ws, 0)
+    }
+
+    /// The loss of `genome` on a batch with the output of layer 0 written by
+    /// `first_layer(out[batch, fan_out])` instead of computed from the genome's first
+    /// layer; the other layers and the loss as in [`Network::loss_unchecked`]. For a
+    /// population whose first layers share products (`kernels::perturbed_activation`).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn loss_with_first_layer(
+        &self,
+        genome: &[f32],
+        input: &[f32],
+        batch: usize,
+        targets: Targets,
+        loss: Loss,
+        ws: &mut Workspace,
+        first_layer: impl FnOnce(&mut [f32]),
+    ) -> f32 {
+        ws.prepare(self.architecture(), batch);
+        first_layer(&mut ws.activations[0]);
+        self.forward_layers(genome, input, batch, ws, 1);
+        let z = &ws.activations[self.architecture().layers() - 1];
+        self.readout_loss(z, targets, loss, &mut ws.loss_scratch, None)
+    }
+
+    /// Layers `from..` of the forward pass (in a prepared workspace, layer `from − 1`'s
+    /// output already in it); returns the readout.
+    fn forward_layers<'w>(
+        &self,
+        genome: &[f32],
+        input: &[f32],
+        batch: usize,
+        ws: &'w mut Workspace,
+        from: usize,
+    ) -> &'w [f32] {
         let arch = self.architecture();
-        ws.prepare(arch, batch);
-        for l in 0..arch.layers() {
+        for l in from..arch.layers() {
             let (fan_in, fan_out) = arch.layer_shape(l);
             let weights: &[f32] = if self.tying().layer(l).is_dense() {
                 &genome[self.weight_genes(l)]

@@ -20,7 +20,8 @@
 use rayon::prelude::*;
 
 use super::{
-    Head, LANES, Lane, LanePlan, LaneScratch, Loss, NetError, Network, Targets, Workspace,
+    Activation, Head, LANES, Lane, LanePlan, LaneScratch, Loss, NetError, Network, Targets,
+    Workspace, kernels,
 };
 
 /// Chunks per rayon thread: more than one, so that a thread slowed by other work on its
@@ -48,6 +49,10 @@ const LANE_MAX_GENES: usize = 2048;
 pub struct PopulationEvaluator {
     workspaces: Vec<Workspace>,
     lane_chunks: Vec<LaneChunk>,
+    perturbed_chunks: Vec<PerturbedChunk>,
+    /// `x·W + b` of the mean's first layer, `[batch, fan_out]` (`perturbed_losses`).
+    mean_first: Vec<f32>,
+    panels: Vec<f32>,
     /// The last network evaluated and its lane plan (`None`: a tied layer), so that a
     /// steady-state call does not rebuild (and allocate) the plan.
     plan: Option<(Network, Option<LanePlan>)>,
@@ -88,6 +93,9 @@ impl PopulationEvaluator {
         Self {
             workspaces: Vec::new(),
             lane_chunks: Vec::new(),
+            perturbed_chunks: Vec::new(),
+            mean_first: Vec::new(),
+            panels: Vec::new(),
             plan: None,
             lane_max_work: max_work,
             lane_max_genes: usize::MAX,
@@ -204,6 +212,157 @@ impl PopulationEvaluator {
         Ok(())
     }
 
+    /// `out[i]` = the loss of member `first + i` of a generation sampled around `mean`, on
+    /// one batch, without the population written out: memory of one genome per chunk of
+    /// members. Member `j` is `mean + s·σ·ε` with `ε = direction(d)`: with `antithetic`,
+    /// members `2d` and `2d + 1` share direction `d` with signs `+` and `−`; without,
+    /// member `d` is `mean + σ·ε_d`. Its genes are computed as `mean + s · σ · ε` (in that
+    /// order of operations), the same bits that an evolution strategy writes out.
+    ///
+    /// An antithetic pair of a network whose first layer is dense shares that layer's
+    /// products: `x·W + b` of the mean once per call and `x·E + e` of the direction once
+    /// per pair, then each member's first layer is `f((x·W + b) ± σ·(x·E + e))`
+    /// (`kernels::perturbed_activation`). That halves the arithmetic of the first layer;
+    /// each loss equals [`Network::loss`] of the member's genome within rounding (not bit
+    /// for bit: the sums are grouped differently). Otherwise each member is evaluated as
+    /// alone, bit for bit [`Network::loss`]. Either way a member's loss depends on nothing
+    /// but its index, so it is the same for any thread count and in any `first..` slice.
+    #[allow(clippy::too_many_arguments)]
+    pub fn perturbed_losses<'d, D>(
+        &mut self,
+        net: &Network,
+        mean: &[f32],
+        sigma: f32,
+        antithetic: bool,
+        first: usize,
+        direction: D,
+        input: &[f32],
+        batch: usize,
+        targets: Targets,
+        loss: Loss,
+        out: &mut [f32],
+    ) -> Result<(), NetError>
+    where
+        D: Fn(usize) -> &'d [f32] + Sync,
+    {
+        net.check_input(mean, input, batch)?;
+        targets.check(batch, net.architecture().outputs())?;
+        let direction_of = |i: usize| {
+            let j = first + i;
+            if antithetic {
+                (j / 2, if j.is_multiple_of(2) { 1.0 } else { -1.0 })
+            } else {
+                (j, 1.0)
+            }
+        };
+        for i in 0..out.len() {
+            let got = direction(direction_of(i).0).len();
+            if got != mean.len() {
+                return Err(NetError::GenomeLength {
+                    expected: mean.len(),
+                    got,
+                });
+            }
+        }
+        if out.is_empty() {
+            return Ok(());
+        }
+        let arch = net.architecture();
+        let (fan_in, fan_out) = arch.layer_shape(0);
+        let fused = antithetic && net.tying().layer(0).is_dense();
+        let (weights, bias) = (net.weight_genes(0), net.bias_genes(0));
+        if fused {
+            self.mean_first.resize(batch * fan_out, 0.0);
+            kernels::forward_layer(
+                batch,
+                fan_in,
+                fan_out,
+                input,
+                &mean[weights.clone()],
+                &mean[bias.clone()],
+                Activation::Identity,
+                &mut self.mean_first,
+                &mut self.panels,
+            );
+        }
+        let mean_first = &self.mean_first[..];
+        let activation = arch.activation(0);
+        // Whole pairs per chunk (when `first` is even), so that each direction's product
+        // is computed once.
+        let chunks = (rayon::current_num_threads() * CHUNKS_PER_THREAD).clamp(1, out.len());
+        let chunk_len = out.len().div_ceil(chunks).next_multiple_of(2);
+        let chunks = out.len().div_ceil(chunk_len);
+        if self.perturbed_chunks.len() < chunks {
+            self.perturbed_chunks
+                .resize_with(chunks, PerturbedChunk::default);
+        }
+        out.par_chunks_mut(chunk_len)
+            .zip(self.perturbed_chunks.par_iter_mut())
+            .enumerate()
+            .for_each(|(c, (out_chunk, chunk))| {
+                let PerturbedChunk {
+                    ws,
+                    genome,
+                    shared,
+                    panels,
+                } = chunk;
+                genome.resize(mean.len(), 0.0);
+                // The direction whose `x·E + e` is in `shared`.
+                let mut computed = None;
+                for (k, slot) in out_chunk.iter_mut().enumerate() {
+                    let (d, sign) = direction_of(c * chunk_len + k);
+                    let eps = direction(d);
+                    for ((x, &mu), &e) in genome.iter_mut().zip(mean).zip(eps) {
+                        *x = mu + sign * sigma * e;
+                    }
+                    if !fused {
+                        *slot = net.loss_unchecked(genome, input, batch, targets, loss, ws);
+                        continue;
+                    }
+                    if computed != Some(d) {
+                        shared.resize(batch * fan_out, 0.0);
+                        kernels::forward_layer(
+                            batch,
+                            fan_in,
+                            fan_out,
+                            input,
+                            &eps[weights.clone()],
+                            &eps[bias.clone()],
+                            Activation::Identity,
+                            shared,
+                            panels,
+                        );
+                        computed = Some(d);
+                    }
+                    let first_layer = |z: &mut [f32]| {
+                        kernels::perturbed_activation(
+                            mean_first,
+                            shared,
+                            sign * sigma,
+                            activation,
+                            z,
+                        )
+                    };
+                    *slot = net.loss_with_first_layer(
+                        genome,
+                        input,
+                        batch,
+                        targets,
+                        loss,
+                        ws,
+                        first_layer,
+                    );
+                }
+            });
+        Ok(())
+    }
+
+    /// Whether [`PopulationEvaluator::losses_with`] would evaluate members of `net` on
+    /// `batch` rows in SIMD lanes (when they share the network).
+    pub fn uses_lanes(&mut self, net: &Network, batch: usize) -> bool {
+        self.use_lanes(net, batch)
+    }
+
     /// Loss of every genome of `population` (flat, `[individuals, genome_len]`) on one batch.
     /// Each equals [`Network::loss`] of that genome alone, bit for bit.
     pub fn losses(
@@ -285,6 +444,17 @@ impl PopulationEvaluator {
                 }
             });
     }
+}
+
+/// One chunk's scratch for [`PopulationEvaluator::perturbed_losses`].
+#[derive(Debug, Default)]
+struct PerturbedChunk {
+    ws: Workspace,
+    /// The member being evaluated.
+    genome: Vec<f32>,
+    /// `x·E + e` of the direction being evaluated, `[batch, fan_out]` of layer 0.
+    shared: Vec<f32>,
+    panels: Vec<f32>,
 }
 
 /// The regression targets when every member's loss can be computed lane by lane

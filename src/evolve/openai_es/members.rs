@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use super::super::sampling::NoiseRows;
 use crate::evolve::EvolveError;
+use crate::net::{Loss, NetError, Network, PopulationEvaluator, Targets};
 
 /// The members of one asked generation: `len()` genomes of `genes()` genes, member `i`
 /// equal bit for bit to row `i` of the population [`Strategy::ask`] writes out.
@@ -18,6 +19,8 @@ pub struct Members<'a> {
     pub(super) noise: &'a NoiseRows,
     pub(super) sigma: f32,
     pub(super) antithetic: bool,
+    /// Index in the whole generation of this view's member 0 (0 unless a [`Members::part`]).
+    pub(super) first: usize,
     pub(super) len: usize,
 }
 
@@ -37,6 +40,50 @@ impl Members<'_> {
         self.mean.len()
     }
 
+    /// The mean the members are sampled around.
+    pub fn mean(&self) -> &[f32] {
+        self.mean
+    }
+
+    /// The perturbation scale σ.
+    pub fn sigma(&self) -> f32 {
+        self.sigma
+    }
+
+    /// Whether members `2d` and `2d + 1` share direction `d` with signs `+` and `−`.
+    pub fn is_antithetic(&self) -> bool {
+        self.antithetic
+    }
+
+    /// Members `range` of these, as their own view (member 0 of it is member
+    /// `range.start` here), e.g. the slice of a generation that one process evaluates.
+    ///
+    /// # Panics
+    /// If `range` does not lie within `0..len()`.
+    pub fn part(&self, range: std::ops::Range<usize>) -> Self {
+        assert!(
+            range.start <= range.end && range.end <= self.len,
+            "members {range:?} of {}",
+            self.len
+        );
+        Self {
+            first: self.first + range.start,
+            len: range.len(),
+            ..*self
+        }
+    }
+
+    /// The direction and sign of member `i`: an antithetic pair `2d, 2d + 1` (counted in
+    /// the whole generation) shares direction `d` with signs `+, −`.
+    fn direction_of(&self, i: usize) -> (usize, f32) {
+        let i = self.first + i;
+        if self.antithetic {
+            (i / 2, if i.is_multiple_of(2) { 1.0 } else { -1.0 })
+        } else {
+            (i, 1.0)
+        }
+    }
+
     /// Write member `i` into `genome` (`genes()` long): `mean + sign · σ · ε_d`, where an
     /// antithetic pair `2d, 2d + 1` shares direction `d` with signs `+, −`.
     ///
@@ -45,15 +92,48 @@ impl Members<'_> {
     pub fn write(&self, i: usize, genome: &mut [f32]) {
         assert!(i < self.len, "member {i} of {}", self.len);
         assert_eq!(genome.len(), self.mean.len(), "genome length");
-        let (direction, sign) = if self.antithetic {
-            (i / 2, if i.is_multiple_of(2) { 1.0 } else { -1.0 })
-        } else {
-            (i, 1.0)
-        };
+        let (direction, sign) = self.direction_of(i);
         let eps = self.noise.row(direction);
         for ((x, &m), &e) in genome.iter_mut().zip(self.mean).zip(eps) {
             *x = m + sign * self.sigma * e;
         }
+    }
+
+    /// `out[i]` = the loss of member `i` as `net` on one batch, through
+    /// [`PopulationEvaluator::perturbed_losses`]: an antithetic pair shares its first
+    /// layer's products when that layer is dense (about half of that layer's arithmetic;
+    /// equal to [`Network::loss`] of the member within rounding), and no population is
+    /// written out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn losses(
+        &self,
+        net: &Network,
+        evaluator: &mut PopulationEvaluator,
+        input: &[f32],
+        batch: usize,
+        targets: Targets,
+        loss: Loss,
+        out: &mut [f32],
+    ) -> Result<(), NetError> {
+        if out.len() != self.len {
+            return Err(NetError::OutputLength {
+                expected: self.len,
+                got: out.len(),
+            });
+        }
+        evaluator.perturbed_losses(
+            net,
+            self.mean,
+            self.sigma,
+            self.antithetic,
+            self.first,
+            |d| self.noise.row(d),
+            input,
+            batch,
+            targets,
+            loss,
+            out,
+        )
     }
 
     /// `out[i] = fitness(member i)` in parallel, each rayon worker rebuilding members in

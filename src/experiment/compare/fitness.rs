@@ -2,8 +2,8 @@
 //! generation, through the population forward pass; the same loss, bit for bit, that
 //! [`Network::loss`] gives and that the gradient arms minimise.
 
-use crate::evolve::{Consumed, Fitness, Population, evaluate};
-use crate::net::{Loss, NetError, Network, PopulationEvaluator};
+use crate::evolve::{Consumed, Fitness, Members, Population, evaluate};
+use crate::net::{Loss, NetError, Network, PopulationEvaluator, Targets};
 use crate::task::{Batch, BatchSampler, Dataset};
 
 /// Scores a population on successive mini-batches of a data set; members share each
@@ -33,6 +33,39 @@ impl<'a> BatchFitness<'a> {
     }
 }
 
+impl BatchFitness<'_> {
+    /// Draw the generation's batch, score the population on it with `score(net, evaluator,
+    /// inputs, rows, targets, loss)`, and count what it consumed.
+    fn score_on_next_batch(
+        &mut self,
+        population: &Population,
+        score: impl FnOnce(
+            &Network,
+            &mut PopulationEvaluator,
+            &[f32],
+            usize,
+            Targets,
+            Loss,
+        ) -> Result<(), NetError>,
+    ) -> Result<Consumed, NetError> {
+        self.data.gather(self.sampler.next_batch(), &mut self.batch);
+        let rows = self.batch.rows;
+        let targets = self.batch.targets();
+        score(
+            self.net,
+            &mut self.evaluator,
+            &self.batch.inputs,
+            rows,
+            targets,
+            self.loss,
+        )?;
+        Ok(Consumed {
+            examples_drawn: rows as u64,
+            example_evaluations: (rows * population.len()) as u64,
+        })
+    }
+}
+
 impl Fitness for BatchFitness<'_> {
     type Error = NetError;
 
@@ -42,21 +75,26 @@ impl Fitness for BatchFitness<'_> {
         population: &Population,
         fitness: &mut [f32],
     ) -> Result<Consumed, NetError> {
-        self.data.gather(self.sampler.next_batch(), &mut self.batch);
-        let rows = self.batch.rows;
-        evaluate::network_losses(
-            population,
-            self.net,
-            &mut self.evaluator,
-            &self.batch.inputs,
-            rows,
-            self.batch.targets(),
-            self.loss,
-            fitness,
-        )?;
-        Ok(Consumed {
-            examples_drawn: rows as u64,
-            example_evaluations: (rows * population.len()) as u64,
+        self.score_on_next_batch(population, |net, evaluator, inputs, rows, targets, loss| {
+            evaluate::network_losses(
+                population, net, evaluator, inputs, rows, targets, loss, fitness,
+            )
+        })
+    }
+
+    /// An antithetic pair shares its first layer's products where that saves arithmetic
+    /// ([`evaluate::member_losses`]).
+    fn evaluate_members(
+        &mut self,
+        _generation: u64,
+        population: &Population,
+        members: Members<'_>,
+        fitness: &mut [f32],
+    ) -> Result<Consumed, NetError> {
+        self.score_on_next_batch(population, |net, evaluator, inputs, rows, targets, loss| {
+            evaluate::member_losses(
+                population, members, net, evaluator, inputs, rows, targets, loss, fitness,
+            )
         })
     }
 }

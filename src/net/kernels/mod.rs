@@ -118,8 +118,10 @@ macro_rules! multiversion {
 
 // After `multiversion!`, which the lane kernels use too.
 mod lanes;
+mod perturbed;
 
 pub use lanes::lane_lifetime;
+pub use perturbed::perturbed_activation;
 
 multiversion! {
     /// `z[batch, n] = f(x[batch, k] · w[k, n] + bias[n])`. `panels` is scratch space.
