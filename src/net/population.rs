@@ -312,8 +312,13 @@ impl PopulationEvaluator {
                 for (k, slot) in out_chunk.iter_mut().enumerate() {
                     let (d, sign) = direction_of(c * chunk_len + k);
                     let eps = direction(d);
-                    for ((x, &mu), &e) in genome.iter_mut().zip(mean).zip(eps) {
-                        *x = mu + sign * sigma * e;
+                    // A fused pair's first-layer weights are never read: not written.
+                    let skip = if fused { weights.clone() } else { 0..0 };
+                    for g in [0..skip.start, skip.end..mean.len()] {
+                        let genes = genome[g.clone()].iter_mut();
+                        for ((x, &mu), &e) in genes.zip(&mean[g.clone()]).zip(&eps[g]) {
+                            *x = mu + sign * sigma * e;
+                        }
                     }
                     if !fused {
                         *slot = net.loss_unchecked(genome, input, batch, targets, loss, ws);
