@@ -1,6 +1,7 @@
 //! The gradient of a batch of `PARALLEL_MIN_BATCH` rows or more runs in blocks on every
-//! core: the same bits for 1, 2 and 3 threads, and the same loss and gradient as one pass
-//! within rounding (against finite differences and against another blocking).
+//! core: the same bits for 1, 2 and 3 threads and from outside any pool, and the same loss
+//! and gradient as one pass within rounding (against finite differences and against
+//! another blocking).
 
 use baldwin::net::{
     Activation, Architecture, Head, Loss, Network, PARALLEL_MIN_BATCH, Targets, Tying, TyingPreset,
@@ -123,6 +124,23 @@ fn blocked_gradient_is_bit_identical_for_1_2_and_3_threads() {
                 "{loss:?} gradient, {threads}"
             );
         }
+    }
+}
+
+#[test]
+fn blocked_gradient_from_outside_any_pool_has_the_bits_of_one_thread() {
+    for (case, loss) in cases() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let (one_value, one_grad) = pool.install(|| case.gradient(loss, 0..BATCH));
+        // The test's own thread is no rayon worker: the blocks go to the global pool.
+        assert!(rayon::current_thread_index().is_none());
+        let (value, grad) = case.gradient(loss, 0..BATCH);
+        assert_eq!(value.to_bits(), one_value.to_bits(), "{loss:?} loss");
+        let bits = |g: &[f32]| g.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&grad), bits(&one_grad), "{loss:?} gradient");
     }
 }
 

@@ -201,19 +201,27 @@ fn narrow<L: Level>(
     }
 }
 
-/// Copy `b[k, n]` into `ceil(n / NR)` panels of `k x NR`, row-major, zero-padded.
+/// Copy `b[k, n]` into `ceil(n / NR)` panels of `k x NR`, row-major, zero-padded. Every
+/// element is written once (no zeroing of the whole buffer first), and a row of `b` with
+/// contiguous columns is copied as a slice rather than element by element.
 #[inline(always)]
 fn pack(k: usize, n: usize, b: Strided, panels: &mut Vec<f32>) {
-    let count = n.div_ceil(NR);
-    panels.clear();
-    panels.resize(count * k * NR, 0.0);
-    for (p, panel) in panels.chunks_exact_mut(k * NR).enumerate() {
+    let len = n.div_ceil(NR) * k * NR;
+    panels.resize(len, 0.0);
+    for (p, panel) in panels[..len].chunks_exact_mut(k * NR).enumerate() {
         let col0 = p * NR;
         let cols = (n - col0).min(NR);
         for (t, row) in panel.chunks_exact_mut(NR).enumerate() {
-            for (j, slot) in row[..cols].iter_mut().enumerate() {
-                *slot = b.at(t, col0 + j);
+            let (values, padding) = row.split_at_mut(cols);
+            if b.col_stride == 1 {
+                let start = t * b.row_stride + col0;
+                values.copy_from_slice(&b.data[start..start + cols]);
+            } else {
+                for (j, slot) in values.iter_mut().enumerate() {
+                    *slot = b.at(t, col0 + j);
+                }
             }
+            padding.fill(0.0);
         }
     }
 }

@@ -289,11 +289,35 @@ multiversion! {
     pub fn column_sums(delta: &[f32], out: &mut [f32]) => column_sums_generic, column_sums_at;
 }
 
+/// Sixteen columns at a time, their running sums in registers: summed in `out` itself,
+/// every row would load and store each sum again and wait on the store it just made.
+/// Each column is the same sum, `0 + delta[0, n] + delta[1, n] + ...`, in any chunking.
 #[inline(always)]
 fn column_sums_generic<L: Level>(delta: &[f32], out: &mut [f32]) {
-    out.fill(0.0);
-    for row in delta.chunks_exact(out.len()) {
-        out.iter_mut().zip(row).for_each(|(o, d)| *o += d);
+    const CHUNK: usize = 16;
+    let n = out.len();
+    let rows = delta.len() / n;
+    for (chunk, sums) in out.chunks_mut(CHUNK).enumerate() {
+        let (col0, cols) = (chunk * CHUNK, sums.len());
+        // A row is read sixteen wide while that stays inside `delta`. In a chunk of fewer
+        // columns the lanes past `cols` then sum elements of the next row, and are dropped.
+        let wide = match delta.len().checked_sub(col0 + CHUNK) {
+            Some(room) => (room / n + 1).min(rows),
+            None => 0,
+        };
+        let mut acc = [0.0f32; CHUNK];
+        for b in 0..wide {
+            let start = b * n + col0;
+            let row: &[f32; CHUNK] = delta[start..start + CHUNK].try_into().unwrap();
+            acc.iter_mut().zip(row).for_each(|(a, d)| *a += d);
+        }
+        for b in wide..rows {
+            let start = b * n + col0;
+            acc.iter_mut()
+                .zip(&delta[start..start + cols])
+                .for_each(|(a, d)| *a += d);
+        }
+        sums.copy_from_slice(&acc[..cols]);
     }
 }
 

@@ -280,3 +280,34 @@ fn forward_layer_adds_the_bias_then_applies_the_activation() {
         }
     }
 }
+
+#[test]
+fn column_sums_adds_the_rows_in_order_in_every_build() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+    // Short chunks (n < 16, n = 20), whole ones, and batches of one row or of fewer rows
+    // than a sixteen-wide read spans.
+    for (batch, n) in [
+        (1, 1),
+        (4, 1),
+        (4, 16),
+        (3, 10),
+        (32, 10),
+        (7, 20),
+        (64, 64),
+        (5, 33),
+    ] {
+        let delta = uniform(batch * n, &mut rng);
+        let want: Vec<u32> = (0..n)
+            .map(|j| {
+                let sum = (0..batch).fold(0.0f32, |s, b| s + delta[b * n + j]);
+                sum.to_bits()
+            })
+            .collect();
+        for level in levels() {
+            let mut out = vec![f32::NAN; n];
+            column_sums_at(level, &delta, &mut out);
+            let got: Vec<u32> = out.iter().map(|v| v.to_bits()).collect();
+            assert_eq!(got, want, "{level:?}, {batch} x {n}");
+        }
+    }
+}
