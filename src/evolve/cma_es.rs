@@ -11,6 +11,7 @@
 
 mod config;
 mod constants;
+mod eigen;
 mod full;
 mod separable;
 mod stopping;
