@@ -47,6 +47,8 @@ struct Scratch {
     negative: DMatrix<f64>,
     /// `C`'s eigenvalues, ascending, from the last decomposition.
     eigenvalues: DVector<f64>,
+    /// Its eigenvectors, swapped into `B` once the decomposition has succeeded.
+    eigenvectors: DMatrix<f64>,
     eigen: EigenWorkspace,
 }
 
@@ -177,11 +179,18 @@ impl FullCovariance {
             return;
         }
         // C is symmetric in exact arithmetic; the rank updates round its two triangles
-        // differently, so the decomposition takes their average.
+        // differently, so the decomposition takes their average. If it fails (only a
+        // non-finite C does), the last eigensystem stays, and the next generation retries.
         let Scratch {
-            eigenvalues, eigen, ..
+            eigenvalues,
+            eigenvectors,
+            eigen,
+            ..
         } = &mut *self.scratch;
-        symmetric_eigen(&self.c, eigenvalues, &mut self.b, eigen);
+        if symmetric_eigen(&self.c, eigenvalues, eigenvectors, eigen).is_err() {
+            return;
+        }
+        std::mem::swap(&mut self.b, eigenvectors);
         // A rounding-negative eigenvalue would give a NaN axis; floor it.
         self.d = eigenvalues.map(|e| e.max(1e-20).sqrt());
         self.bd.copy_from(&self.b);
