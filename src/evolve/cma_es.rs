@@ -6,11 +6,13 @@
 //! control and evolution paths every variant shares, and the [`Strategy`] impl. The
 //! parts: [`config`] (the options and their checks), [`constants`] (Table 1's weights and learning rates), [`full`] (the
 //! d × d covariance on nalgebra, its eigensystem refreshed only every
-//! `λ / ((c₁ + c_μ) d 10)` generations so its O(d³) cost is spread out), [`separable`]
+//! `λ / ((c₁ + c_μ) d 10)` generations so its O(d³) cost is spread out), [`eigen`] (that
+//! eigendecomposition, by faer), [`separable`]
 //! (the diagonal covariance) and [`stopping`] (which of pycma's termination rules hold).
 
 mod config;
 mod constants;
+mod eigen;
 mod full;
 mod separable;
 mod stopping;

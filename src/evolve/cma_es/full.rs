@@ -3,10 +3,11 @@
 //! plus rank-μ update. Owns every O(d²) matrix; knows nothing of step-size control,
 //! evolution paths or fitness (the caller passes `p_c` and the ranked parents).
 
-use nalgebra::{DMatrix, DMatrixView, DVector, DVectorView, Dyn, SymmetricEigen};
+use nalgebra::{DMatrix, DMatrixView, DVector, DVectorView, Dyn};
 use serde::{Deserialize, Serialize};
 
 use super::Step;
+use super::eigen::{EigenWorkspace, symmetric_eigen};
 use crate::evolve::sampling::NoiseRows;
 
 /// Noise rows requested ahead of the one being read while sampling: enough misses in
@@ -44,6 +45,11 @@ struct Scratch {
     /// Active CMA-ES: d × (λ − μ), column j is `√|wⱼ°| yⱼ` for a negatively weighted
     /// member.
     negative: DMatrix<f64>,
+    /// `C`'s eigenvalues, ascending, from the last decomposition.
+    eigenvalues: DVector<f64>,
+    /// Its eigenvectors, swapped into `B` once the decomposition has succeeded.
+    eigenvectors: DMatrix<f64>,
+    eigen: EigenWorkspace,
 }
 
 /// `m` transposed without a copy: a view of the same elements with the strides swapped.
@@ -173,16 +179,24 @@ impl FullCovariance {
             return;
         }
         // C is symmetric in exact arithmetic; the rank updates round its two triangles
-        // differently, so decompose their average.
-        let symmetric = (&self.c + self.c.transpose()) * 0.5;
-        let eigen = SymmetricEigen::new(symmetric);
+        // differently, so the decomposition takes their average. If it fails (only a
+        // non-finite C does), the last eigensystem stays, and the next generation retries.
+        let Scratch {
+            eigenvalues,
+            eigenvectors,
+            eigen,
+            ..
+        } = &mut *self.scratch;
+        if symmetric_eigen(&self.c, eigenvalues, eigenvectors, eigen).is_err() {
+            return;
+        }
+        std::mem::swap(&mut self.b, eigenvectors);
         // A rounding-negative eigenvalue would give a NaN axis; floor it.
-        self.d = eigen.eigenvalues.map(|e| e.max(1e-20).sqrt());
-        self.bd.copy_from(&eigen.eigenvectors);
+        self.d = eigenvalues.map(|e| e.max(1e-20).sqrt());
+        self.bd.copy_from(&self.b);
         for (mut column, &d) in self.bd.column_iter_mut().zip(self.d.iter()) {
             column *= d;
         }
-        self.b = eigen.eigenvectors;
         self.eigen_generation = generation;
     }
 
