@@ -5,9 +5,9 @@
 //! Arithmetic is in f64; genomes are handed out as f32. This file owns the step-size
 //! control and evolution paths every variant shares, and the [`Strategy`] impl. The
 //! parts: [`config`] (the options and their checks), [`constants`] (Table 1's weights and learning rates), [`full`] (the
-//! d × d covariance on nalgebra, its eigensystem refreshed only every
-//! `λ / ((c₁ + c_μ) d 10)` generations so its O(d³) cost is spread out), [`eigen`] (that
-//! eigendecomposition, by faer), [`separable`]
+//! d × d covariance on nalgebra, its eigensystem refreshed every
+//! `max(1, 1 / ((c₁ + c_μ) d 10))` generations as in the tutorial's §B.2), [`eigen`]
+//! (that eigendecomposition, by faer), [`separable`]
 //! (the diagonal covariance) and [`stopping`] (which of pycma's termination rules hold).
 
 mod config;
