@@ -59,8 +59,8 @@ pub fn network_losses(
 
 /// [`network_losses`] of a generation that its strategy also describes as perturbations of
 /// a mean (`members`, the members of `population` in order): through [`Members::losses`]
-/// where that saves arithmetic — antithetic pairs of a network whose first layer is dense
-/// and too large for the SIMD lanes — with each loss equal to [`network_losses`]' within
+/// where that saves arithmetic — antithetic pairs of a network too large for the SIMD
+/// lanes — with each loss equal to [`network_losses`]' within
 /// rounding; else [`network_losses`] itself.
 #[allow(clippy::too_many_arguments)]
 pub fn member_losses(
@@ -77,7 +77,6 @@ pub fn member_losses(
     let fused = members.is_antithetic()
         && members.len() == population.len()
         && (0..population.len()).all(|i| population.body(i).is_none())
-        && shared.tying().layer(0).is_dense()
         && !evaluator.uses_lanes(shared, batch);
     if fused {
         members.losses(shared, evaluator, input, batch, targets, loss, out)

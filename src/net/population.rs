@@ -52,6 +52,8 @@ pub struct PopulationEvaluator {
     perturbed_chunks: Vec<PerturbedChunk>,
     /// `x·W + b` of the mean's first layer, `[batch, fan_out]` (`perturbed_losses`).
     mean_first: Vec<f32>,
+    /// The mean's developed first-layer weights, when that layer is tied.
+    mean_weights: Vec<f32>,
     panels: Vec<f32>,
     /// The last network evaluated and its lane plan (`None`: a tied layer), so that a
     /// steady-state call does not rebuild (and allocate) the plan.
@@ -95,6 +97,7 @@ impl PopulationEvaluator {
             lane_chunks: Vec::new(),
             perturbed_chunks: Vec::new(),
             mean_first: Vec::new(),
+            mean_weights: Vec::new(),
             panels: Vec::new(),
             plan: None,
             lane_max_work: max_work,
@@ -219,13 +222,14 @@ impl PopulationEvaluator {
     /// member `d` is `mean + σ·ε_d`. Its genes are computed as `mean + s · σ · ε` (in that
     /// order of operations), the same bits that an evolution strategy writes out.
     ///
-    /// An antithetic pair of a network whose first layer is dense shares that layer's
-    /// products: `x·W + b` of the mean once per call and `x·E + e` of the direction once
-    /// per pair, then each member's first layer is `f((x·W + b) ± σ·(x·E + e))`
-    /// (`kernels::perturbed_activation`). That halves the arithmetic of the first layer;
-    /// each loss equals [`Network::loss`] of the member's genome within rounding (not bit
-    /// for bit: the sums are grouped differently). Otherwise each member is evaluated as
-    /// alone, bit for bit [`Network::loss`]. Either way a member's loss depends on nothing
+    /// An antithetic pair shares its first layer's products: `x·W + b` of the mean once per
+    /// call and `x·E + e` of the direction once per pair (a tied layer's `W` and `E`
+    /// developed first: development is linear in the genes), then each member's first
+    /// layer is `f((x·W + b) ± σ·(x·E + e))` (`kernels::perturbed_activation`). That
+    /// halves the arithmetic of the first layer; each loss equals [`Network::loss`] of the
+    /// member's genome within rounding (not bit for bit: the sums are grouped
+    /// differently). Without antithetic pairs each member is evaluated as alone, bit for
+    /// bit [`Network::loss`]. Either way a member's loss depends on nothing
     /// but its index, so it is the same for any thread count and in any `first..` slice.
     #[allow(clippy::too_many_arguments)]
     pub fn perturbed_losses<'d, D>(
@@ -269,7 +273,7 @@ impl PopulationEvaluator {
         }
         let arch = net.architecture();
         let (fan_in, fan_out) = arch.layer_shape(0);
-        let fused = antithetic && net.tying().layer(0).is_dense();
+        let fused = antithetic;
         let (weights, bias) = (net.weight_genes(0), net.bias_genes(0));
         if fused {
             self.mean_first.resize(batch * fan_out, 0.0);
@@ -278,7 +282,7 @@ impl PopulationEvaluator {
                 fan_in,
                 fan_out,
                 input,
-                &mean[weights.clone()],
+                first_layer_weights(net, mean, &mut self.mean_weights),
                 &mean[bias.clone()],
                 Activation::Identity,
                 &mut self.mean_first,
@@ -304,6 +308,7 @@ impl PopulationEvaluator {
                     ws,
                     genome,
                     shared,
+                    developed,
                     panels,
                 } = chunk;
                 genome.resize(mean.len(), 0.0);
@@ -331,7 +336,7 @@ impl PopulationEvaluator {
                             fan_in,
                             fan_out,
                             input,
-                            &eps[weights.clone()],
+                            first_layer_weights(net, eps, developed),
                             &eps[bias.clone()],
                             Activation::Identity,
                             shared,
@@ -451,6 +456,23 @@ impl PopulationEvaluator {
     }
 }
 
+/// Layer 0's weight matrix `[fan_in, fan_out]` of `genome`: its genes when the layer is
+/// dense, else developed into `buffer`. Development is linear in the genes, so members
+/// sharing their first layer's products works for any tying.
+fn first_layer_weights<'a>(
+    net: &Network,
+    genome: &'a [f32],
+    buffer: &'a mut Vec<f32>,
+) -> &'a [f32] {
+    if net.tying().layer(0).is_dense() {
+        return &genome[net.weight_genes(0)];
+    }
+    let (fan_in, fan_out) = net.architecture().layer_shape(0);
+    buffer.resize(fan_in * fan_out, 0.0);
+    net.develop_layer(genome, 0, buffer);
+    buffer
+}
+
 /// One chunk's scratch for [`PopulationEvaluator::perturbed_losses`].
 #[derive(Debug, Default)]
 struct PerturbedChunk {
@@ -459,6 +481,8 @@ struct PerturbedChunk {
     genome: Vec<f32>,
     /// `x·E + e` of the direction being evaluated, `[batch, fan_out]` of layer 0.
     shared: Vec<f32>,
+    /// The direction's developed first-layer weights, when that layer is tied.
+    developed: Vec<f32>,
     panels: Vec<f32>,
 }
 

@@ -1,7 +1,7 @@
 //! The first layer of a member `mean + s · ε` of an evolution strategy's population, from
 //! the two products that the members of an antithetic pair share.
 //!
-//! A dense first layer is linear in the genes, so member `mean ± σ·ε` has pre-activation
+//! A first layer is linear in the genes (a tied one through its development), so member `mean ± σ·ε` has pre-activation
 //! `x·(W ± σE) + (b ± σe) = (x·W + b) ± σ·(x·E + e)`: `a = x·W + b` once for the whole
 //! generation and `c = x·E + e` once per pair instead of one product per member. That
 //! halves the arithmetic of a wide first layer; the result equals the member's own
