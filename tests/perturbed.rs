@@ -1,6 +1,7 @@
 //! An OpenAI-ES generation scored as perturbations of its mean (`Members::losses`,
-//! `evaluate::member_losses`): an antithetic pair shares its first layer's products, and each loss still equals the member's own
-//! `Network::loss` within rounding; otherwise the losses are the same bits.
+//! `evaluate::member_losses`): an antithetic pair shares its first layer's products, and
+//! each loss still equals the member's own `Network::loss` within rounding; otherwise the
+//! losses are the same bits.
 
 use baldwin::evolve::{OpenAiEs, OpenAiEsConfig, Strategy, evaluate};
 use baldwin::net::{

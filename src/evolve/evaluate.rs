@@ -60,8 +60,8 @@ pub fn network_losses(
 /// [`network_losses`] of a generation that its strategy also describes as perturbations of
 /// a mean (`members`, the members of `population` in order): through [`Members::losses`]
 /// where that saves arithmetic — antithetic pairs of a network too large for the SIMD
-/// lanes — with each loss equal to [`network_losses`]' within
-/// rounding; else [`network_losses`] itself.
+/// lanes — with each loss equal to [`network_losses`]' within rounding; else
+/// [`network_losses`] itself.
 #[allow(clippy::too_many_arguments)]
 pub fn member_losses(
     population: &Population,

@@ -101,8 +101,8 @@ impl Members<'_> {
 
     /// `out[i]` = the loss of member `i` as `net` on one batch, through
     /// [`PopulationEvaluator::perturbed_losses`]: an antithetic pair shares its first
-    /// layer's products (about half of that layer's arithmetic; equal to [`Network::loss`] of the member within rounding), and no population is
-    /// written out.
+    /// layer's products (about half of that layer's arithmetic; each loss equal to
+    /// [`Network::loss`] of the member within rounding), and no population is written out.
     #[allow(clippy::too_many_arguments)]
     pub fn losses(
         &self,
