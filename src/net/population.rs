@@ -5,7 +5,7 @@
 //! - **Row-major**, one individual at a time: the population is cut into a few contiguous
 //!   chunks per rayon thread, each owning a [`Workspace`], and every individual is
 //!   computed by exactly the code that evaluates it alone ([`Network::forward`]).
-//! - **Lanes**, for small dense networks: [`LANES`] members at once, one per SIMD lane
+//! - **Lanes**, for small dense networks: [`LANES`](super::LANES) members at once, one per SIMD lane
 //!   ([`LanePlan::dense`]), which removes the per-individual setup that dominates a tiny
 //!   forward pass. Each lane sums every output in the order of the row-major kernels (the
 //!   bias, then `+ x[t] · w[t]` for `t = 0, 1, ...`, with the same fused multiply-add) and
@@ -19,10 +19,13 @@
 
 use rayon::prelude::*;
 
-use super::{
-    Activation, Head, LANES, Lane, LanePlan, LaneScratch, Loss, NetError, Network, Targets,
-    Workspace, kernels,
-};
+mod lane_groups;
+mod perturbed;
+
+use lane_groups::{LaneChunk, for_each_lane_group, mse_targets, plan_of};
+use perturbed::PerturbedChunk;
+
+use super::{LanePlan, Loss, NetError, Network, Targets, Workspace};
 
 /// Chunks per rayon thread: more than one, so that a thread slowed by other work on its
 /// core hands chunks over to the others instead of holding up the whole call.
@@ -69,17 +72,6 @@ impl Default for PopulationEvaluator {
             ..Self::with_lane_limit(LANE_MAX_WORK)
         }
     }
-}
-
-/// One chunk's scratch for the lane layout.
-#[derive(Debug, Default)]
-struct LaneChunk {
-    /// The lane group's genes, population-major.
-    genes: Vec<Lane>,
-    kernel: LaneScratch,
-    /// One member's readout `z[batch, outputs]`, unpacked from the lanes.
-    readout: Vec<f32>,
-    loss_scratch: Vec<f32>,
 }
 
 impl PopulationEvaluator {
@@ -165,7 +157,7 @@ impl PopulationEvaluator {
     }
 
     /// `out[i]` = a score of member `i`: from its readout in lanes (`lane_score(net, z,
-    /// loss scratch)`, or [`mse_lanes`] with `mse_values`) when every member shares one
+    /// loss scratch)`, or `lane_groups::mse_lanes` with `mse_values`) when every member shares one
     /// small dense network, else one at a time (`row_score(net, genome, workspace)`). They
     /// must compute the same function.
     #[allow(clippy::too_many_arguments)]
@@ -212,158 +204,6 @@ impl PopulationEvaluator {
             let (net, genome) = member(i);
             row_score(net, genome, ws)
         });
-        Ok(())
-    }
-
-    /// `out[i]` = the loss of member `first + i` of a generation sampled around `mean`, on
-    /// one batch, without the population written out: memory of one genome per chunk of
-    /// members. Member `j` is `mean + s·σ·ε` with `ε = direction(d)`: with `antithetic`,
-    /// members `2d` and `2d + 1` share direction `d` with signs `+` and `−`; without,
-    /// member `d` is `mean + σ·ε_d`. Its genes are computed as `mean + s · σ · ε` (in that
-    /// order of operations), the same bits that an evolution strategy writes out.
-    ///
-    /// An antithetic pair shares its first layer's products: `x·W + b` of the mean once per
-    /// call and `x·E + e` of the direction once per pair (a tied layer's `W` and `E`
-    /// developed first: development is linear in the genes), then each member's first
-    /// layer is `f((x·W + b) ± σ·(x·E + e))` (`kernels::perturbed_activation`). That
-    /// halves the arithmetic of the first layer; each loss equals [`Network::loss`] of the
-    /// member's genome within rounding (not bit for bit: the sums are grouped
-    /// differently). Without antithetic pairs each member is evaluated as alone, bit for
-    /// bit [`Network::loss`]. Either way a member's loss depends on nothing
-    /// but its index, so it is the same for any thread count and in any `first..` slice.
-    #[allow(clippy::too_many_arguments)]
-    pub fn perturbed_losses<'d, D>(
-        &mut self,
-        net: &Network,
-        mean: &[f32],
-        sigma: f32,
-        antithetic: bool,
-        first: usize,
-        direction: D,
-        input: &[f32],
-        batch: usize,
-        targets: Targets,
-        loss: Loss,
-        out: &mut [f32],
-    ) -> Result<(), NetError>
-    where
-        D: Fn(usize) -> &'d [f32] + Sync,
-    {
-        net.check_input(mean, input, batch)?;
-        targets.check(batch, net.architecture().outputs())?;
-        let direction_of = |i: usize| {
-            let j = first + i;
-            if antithetic {
-                (j / 2, if j.is_multiple_of(2) { 1.0 } else { -1.0 })
-            } else {
-                (j, 1.0)
-            }
-        };
-        for i in 0..out.len() {
-            let got = direction(direction_of(i).0).len();
-            if got != mean.len() {
-                return Err(NetError::GenomeLength {
-                    expected: mean.len(),
-                    got,
-                });
-            }
-        }
-        if out.is_empty() {
-            return Ok(());
-        }
-        let arch = net.architecture();
-        let (fan_in, fan_out) = arch.layer_shape(0);
-        let fused = antithetic;
-        let (weights, bias) = (net.weight_genes(0), net.bias_genes(0));
-        if fused {
-            self.mean_first.resize(batch * fan_out, 0.0);
-            kernels::forward_layer(
-                batch,
-                fan_in,
-                fan_out,
-                input,
-                first_layer_weights(net, mean, &mut self.mean_weights),
-                &mean[bias.clone()],
-                Activation::Identity,
-                &mut self.mean_first,
-                &mut self.panels,
-            );
-        }
-        let mean_first = &self.mean_first[..];
-        let activation = arch.activation(0);
-        // Whole pairs per chunk (when `first` is even), so that each direction's product
-        // is computed once.
-        let chunks = (rayon::current_num_threads() * CHUNKS_PER_THREAD).clamp(1, out.len());
-        let chunk_len = out.len().div_ceil(chunks).next_multiple_of(2);
-        let chunks = out.len().div_ceil(chunk_len);
-        if self.perturbed_chunks.len() < chunks {
-            self.perturbed_chunks
-                .resize_with(chunks, PerturbedChunk::default);
-        }
-        out.par_chunks_mut(chunk_len)
-            .zip(self.perturbed_chunks.par_iter_mut())
-            .enumerate()
-            .for_each(|(c, (out_chunk, chunk))| {
-                let PerturbedChunk {
-                    ws,
-                    genome,
-                    shared,
-                    developed,
-                    panels,
-                } = chunk;
-                genome.resize(mean.len(), 0.0);
-                // The direction whose `x·E + e` is in `shared`.
-                let mut computed = None;
-                for (k, slot) in out_chunk.iter_mut().enumerate() {
-                    let (d, sign) = direction_of(c * chunk_len + k);
-                    let eps = direction(d);
-                    // A fused pair's first-layer weights are never read: not written.
-                    let skip = if fused { weights.clone() } else { 0..0 };
-                    for g in [0..skip.start, skip.end..mean.len()] {
-                        let genes = genome[g.clone()].iter_mut();
-                        for ((x, &mu), &e) in genes.zip(&mean[g.clone()]).zip(&eps[g]) {
-                            *x = mu + sign * sigma * e;
-                        }
-                    }
-                    if !fused {
-                        *slot = net.loss_unchecked(genome, input, batch, targets, loss, ws);
-                        continue;
-                    }
-                    if computed != Some(d) {
-                        shared.resize(batch * fan_out, 0.0);
-                        kernels::forward_layer(
-                            batch,
-                            fan_in,
-                            fan_out,
-                            input,
-                            first_layer_weights(net, eps, developed),
-                            &eps[bias.clone()],
-                            Activation::Identity,
-                            shared,
-                            panels,
-                        );
-                        computed = Some(d);
-                    }
-                    let first_layer = |z: &mut [f32]| {
-                        kernels::perturbed_activation(
-                            mean_first,
-                            shared,
-                            sign * sigma,
-                            activation,
-                            z,
-                        )
-                    };
-                    *slot = net.loss_with_first_layer(
-                        genome,
-                        input,
-                        batch,
-                        targets,
-                        loss,
-                        ws,
-                        first_layer,
-                    );
-                }
-            });
         Ok(())
     }
 
@@ -453,138 +293,5 @@ impl PopulationEvaluator {
                     *slot = score(c * chunk_len + k, ws);
                 }
             });
-    }
-}
-
-/// Layer 0's weight matrix `[fan_in, fan_out]` of `genome`: its genes when the layer is
-/// dense, else developed into `buffer`. Development is linear in the genes, so members
-/// sharing their first layer's products works for any tying.
-fn first_layer_weights<'a>(
-    net: &Network,
-    genome: &'a [f32],
-    buffer: &'a mut Vec<f32>,
-) -> &'a [f32] {
-    if net.tying().layer(0).is_dense() {
-        return &genome[net.weight_genes(0)];
-    }
-    let (fan_in, fan_out) = net.architecture().layer_shape(0);
-    buffer.resize(fan_in * fan_out, 0.0);
-    net.develop_layer(genome, 0, buffer);
-    buffer
-}
-
-/// One chunk's scratch for [`PopulationEvaluator::perturbed_losses`].
-#[derive(Debug, Default)]
-struct PerturbedChunk {
-    ws: Workspace,
-    /// The member being evaluated.
-    genome: Vec<f32>,
-    /// `x·E + e` of the direction being evaluated, `[batch, fan_out]` of layer 0.
-    shared: Vec<f32>,
-    /// The direction's developed first-layer weights, when that layer is tied.
-    developed: Vec<f32>,
-    panels: Vec<f32>,
-}
-
-/// The regression targets when every member's loss can be computed lane by lane
-/// ([`mse_lanes`]): a linear head under mean squared error against values.
-fn mse_targets<'t>(net: &Network, targets: Targets<'t>, loss: Loss) -> Option<&'t [f32]> {
-    match (loss, net.architecture().head(), targets) {
-        (Loss::Mse, Head::Linear, Targets::Values(values)) => Some(values),
-        _ => None,
-    }
-}
-
-/// The plan that [`PopulationEvaluator::use_lanes`] just approved.
-fn plan_of(plan: &Option<(Network, Option<LanePlan>)>) -> &LanePlan {
-    match plan {
-        Some((_, Some(plan))) => plan,
-        _ => unreachable!("use_lanes approved a dense plan"),
-    }
-}
-
-/// `out[i] = score(z_i, loss scratch)` for every member `i` (genome `genome(i)`), with
-/// `z_i[batch, outputs]` computed in lane groups of [`LANES`] consecutive members, over
-/// contiguous chunks of whole groups in parallel. Group boundaries depend only on `i`, and
-/// a lane's result only on its own genes, so neither the thread count nor the chunking
-/// changes a result.
-///
-/// With `mse_values` (a linear head under mean squared error against `values[batch,
-/// outputs]`), the losses are computed lane by lane instead ([`mse_lanes`]), without
-/// unpacking a readout per member; `score` is then not called.
-fn for_each_lane_group<'g, G, S>(
-    chunks: &mut Vec<LaneChunk>,
-    plan: &LanePlan,
-    genome: G,
-    input: &[f32],
-    out: &mut [f32],
-    mse_values: Option<&[f32]>,
-    score: S,
-) where
-    G: Fn(usize) -> &'g [f32] + Sync,
-    S: Fn(&[f32], &mut Vec<f32>) -> f32 + Sync,
-{
-    let outputs = plan.layer_shape(plan.layers() - 1).1;
-    let population = out.len();
-    let groups = population.div_ceil(LANES);
-    let chunk_count = (rayon::current_num_threads() * CHUNKS_PER_THREAD).clamp(1, groups);
-    let chunk_len = groups.div_ceil(chunk_count) * LANES;
-    let chunk_count = population.div_ceil(chunk_len);
-    if chunks.len() < chunk_count {
-        chunks.resize_with(chunk_count, LaneChunk::default);
-    }
-    out.par_chunks_mut(chunk_len)
-        .zip(chunks.par_iter_mut())
-        .enumerate()
-        .for_each(|(c, (out_chunk, chunk))| {
-            let LaneChunk {
-                genes,
-                kernel,
-                readout,
-                loss_scratch,
-            } = chunk;
-            for (g, out_group) in out_chunk.chunks_mut(LANES).enumerate() {
-                let first = c * chunk_len + g * LANES;
-                let members: [&[f32]; LANES] =
-                    std::array::from_fn(|m| genome(first + m.min(out_group.len() - 1)));
-                plan.pack(&members[..out_group.len()], genes);
-                let z = plan.forward_lanes(genes, input, kernel);
-                if let Some(values) = mse_values {
-                    mse_lanes(z, values, outputs, out_group);
-                    continue;
-                }
-                for (m, slot) in out_group.iter_mut().enumerate() {
-                    readout.clear();
-                    readout.extend(z.iter().map(|lane| lane[m]));
-                    *slot = score(readout, loss_scratch);
-                }
-            }
-        });
-}
-
-/// `Loss::Mse` of a linear head for every lane of `z[rows, outputs]` against
-/// `values[rows, outputs]`, into `out` (one per member, up to [`LANES`]): the sums of
-/// `net::loss` — each row's squared errors (in `f32`, widened) summed in `f64` in output
-/// order, then the rows in order, divided by `rows · outputs` — lane by lane, so that
-/// each equals [`Network::loss`] bit for bit.
-fn mse_lanes(z: &[Lane], values: &[f32], outputs: usize, out: &mut [f32]) {
-    let mut total = [0.0f64; LANES];
-    let rows = z.len() / outputs;
-    for (b, row_z) in z.chunks_exact(outputs).enumerate() {
-        let mut row = [0.0f64; LANES];
-        for (o, lane) in row_z.iter().enumerate() {
-            let target = values[b * outputs + o];
-            for (sum, &v) in row.iter_mut().zip(lane) {
-                let err = v - target;
-                *sum += (err * err) as f64;
-            }
-        }
-        for (t, r) in total.iter_mut().zip(row) {
-            *t += r;
-        }
-    }
-    let count = (rows * outputs) as f64;
-    for (slot, t) in out.iter_mut().zip(total) {
-        *slot = (t / count) as f32;
     }
 }
