@@ -76,6 +76,7 @@ pub mod meta;
 pub mod net;
 pub mod optim;
 pub mod options;
+pub(crate) mod parallel;
 pub mod plot;
 pub mod rng;
 pub mod stats;

@@ -4,26 +4,18 @@
 //! rows (the last may be shorter); the boundaries depend on the batch size only, never on
 //! the thread count. Each block's loss and gradient come from the single-threaded pass
 //! (`passes`) on the block's own [`Workspace`] and are weighted by the block's share of
-//! the rows (both losses are means over rows). The calling thread and one helper per
-//! other thread of the pool take blocks from a shared queue until none is left; the
-//! calling thread then sums them pairwise in a tree whose shape depends only on the number
-//! of blocks. Which thread computes a block never changes a bit.
-//!
-//! The calling thread works rather than waits, and spins rather than sleeps while the
-//! helpers finish their last blocks: called from outside the pool (a training loop on the
-//! main thread), a fork-join hands the whole job to the pool and puts the caller to sleep
-//! until it is done, a wake-up per step that cost a fifth of the 64-64-10 step at batch
-//! 256 (`adam_step/64-64-10/b256`: 59–64 µs with `rayon::join`, 48–52 µs now, on a 2-core
-//! Zen 4).
+//! the rows (both losses are means over rows). The blocks run on the calling thread and
+//! the pool's (`parallel::for_each`, which keeps the caller working and awake: a fork-join
+//! from a program's main thread cost a fifth of the step); the calling thread then sums
+//! them pairwise in a tree whose shape depends only on the number of blocks. Which thread
+//! computes a block never changes a bit.
 //!
 //! The blocked sum is not the one-pass sum (the rows' contributions are added in another
 //! order), so it agrees with the single-threaded path within rounding only; a given batch
 //! size always takes the same path, so a run is still reproducible.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
-
 use super::{Loss, Network, Targets, Workspace};
+use crate::parallel;
 
 /// Rows per block: a 64-row block keeps a 64-64-10 network's activations (48 KiB) and
 /// gradient (19 KiB) inside a core's L2 cache, and still gives two blocks at the threshold.
@@ -33,11 +25,6 @@ pub const BLOCK_ROWS: usize = 64;
 /// single-threaded pass unchanged (a block costs tens of microseconds at 64-64-10, a
 /// task handed to another thread a few).
 pub const PARALLEL_MIN_BATCH: usize = 2 * BLOCK_ROWS;
-
-/// How many times the calling thread pauses for the helpers' last blocks before it
-/// sleeps: 0.4 ms on a Zen 4 (25 ns a pause), some twenty blocks of a 64-64-10 network,
-/// so that only a helper that was descheduled or never started puts it to sleep.
-const SPIN_LIMIT: u32 = 1 << 14;
 
 /// One block's scratch, kept across calls in the caller's [`Workspace`], so steady-state
 /// calls allocate nothing.
@@ -96,39 +83,10 @@ struct BlockJob<'a> {
 }
 
 impl BlockJob<'_> {
-    /// Every block, by the calling thread and up to one helper per other thread of the
-    /// pool, each taking the next block from a shared queue until none is left. The
-    /// calling thread then spins until the helpers' blocks are done (up to [`SPIN_LIMIT`]
-    /// pauses) before the scope's own wait, which would put it to sleep.
+    /// Every block, on the calling thread and the pool's (`parallel::for_each`).
     fn compute(&self, blocks: &mut [BlockPass]) {
-        let (count, helpers) = (
-            blocks.len(),
-            rayon::current_num_threads().min(blocks.len()) - 1,
-        );
-        let queue = Mutex::new(blocks.iter_mut().enumerate());
-        let done = AtomicUsize::new(0);
-        let drain = || {
-            // The guard is dropped before the block is computed.
-            let next = || queue.lock().unwrap_or_else(PoisonError::into_inner).next();
-            while let Some((index, block)) = next() {
-                self.leaf(index, block);
-                done.fetch_add(1, Ordering::Release);
-            }
-        };
-        if helpers == 0 {
-            return drain();
-        }
-        rayon::in_place_scope(|scope| {
-            for _ in 0..helpers {
-                scope.spawn(|_| drain());
-            }
-            drain();
-            for _ in 0..SPIN_LIMIT {
-                if done.load(Ordering::Acquire) == count {
-                    break;
-                }
-                std::hint::spin_loop();
-            }
+        parallel::for_each(blocks.iter_mut().enumerate(), |(index, block)| {
+            self.leaf(index, block)
         });
     }
 
