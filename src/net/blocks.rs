@@ -65,7 +65,9 @@ impl Network {
             targets,
             loss,
         };
-        job.compute(blocks);
+        parallel::for_each(blocks.iter_mut().enumerate(), |(index, block)| {
+            job.leaf(index, block)
+        });
         sum_tree(blocks);
         grad.copy_from_slice(&blocks[0].grad);
         blocks[0].loss
@@ -83,13 +85,6 @@ struct BlockJob<'a> {
 }
 
 impl BlockJob<'_> {
-    /// Every block, on the calling thread and the pool's (`parallel::for_each`).
-    fn compute(&self, blocks: &mut [BlockPass]) {
-        parallel::for_each(blocks.iter_mut().enumerate(), |(index, block)| {
-            self.leaf(index, block)
-        });
-    }
-
     /// Block `index`: its rows through the single-threaded pass, weighted by its share.
     fn leaf(&self, index: usize, block: &mut BlockPass) {
         let arch = self.net.architecture();
